@@ -1,0 +1,1 @@
+"""WOMS — Work Order Management System for solar fleets."""

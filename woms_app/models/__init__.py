@@ -1,0 +1,28 @@
+"""SQLModel tables, one domain per module. Importing this package registers them all."""
+from woms_app.models.alert import Alert
+from woms_app.models.enums import (
+    AccountType,
+    AlertSeverity,
+    AlertStatus,
+    EffPeriod,
+    Freshness,
+    Priority,
+    SyncKind,
+    SyncStatus,
+    SyncTrigger,
+    VendorStatus,
+    WorkOrderStatus,
+)
+from woms_app.models.ops import AuditLog, SchedulerLock, SyncRun
+from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
+from woms_app.models.plant import Plant
+from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+from woms_app.models.vendor import Vendor
+from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff
+
+__all__ = [
+    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
+    "EffPeriod", "Freshness", "LoginAttempt", "Organization", "Plant", "PlantDailyEnergy", "Priority",
+    "SchedulerLock", "SyncKind", "SyncRun", "SyncStatus", "SyncTrigger", "TelemetryReading", "Vendor",
+    "VendorStatus", "WorkOrder", "WorkOrderEvent", "WorkOrderPlant", "WorkOrderPlantEff", "WorkOrderStatus",
+]

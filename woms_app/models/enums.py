@@ -1,0 +1,142 @@
+"""Domain enums. Each member carries its label and badge colour (Radix colour names),
+so every status badge in the UI is driven by one mapping."""
+from __future__ import annotations
+
+import enum
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members know how to present themselves."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self, self.value.replace("_", " ").title())
+
+    @property
+    def color(self) -> str:
+        return _COLORS.get(self, "gray")
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class AccountType(LabelledEnum):
+    SUPERADMIN = "SUPERADMIN"
+    GOVT = "GOVT"
+    ORG = "ORG"
+
+
+class Priority(LabelledEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+class WorkOrderStatus(LabelledEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
+
+
+class AlertSeverity(LabelledEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+    INFO = "info"
+
+
+class AlertStatus(LabelledEnum):
+    ACTIVE = "ACTIVE"
+    RESOLVED = "RESOLVED"
+
+
+class VendorStatus(LabelledEnum):
+    ACTIVE = "ACTIVE"
+    NEEDS_CREDENTIALS = "NEEDS_CREDENTIALS"
+    FAILING = "FAILING"
+    PAUSED = "PAUSED"
+
+
+class SyncKind(LabelledEnum):
+    PLANTS = "plants"
+    TELEMETRY = "telemetry"
+    ALERTS = "alerts"
+    FULL = "full"
+    RETENTION = "retention"
+    EFFICIENCY = "efficiency"
+
+
+class SyncTrigger(LabelledEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    API = "api"
+    STARTUP = "startup"
+
+
+class SyncStatus(LabelledEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ERRORED = "errored"
+
+
+class EffPeriod(LabelledEnum):
+    BEFORE = "before"
+    DURING = "during"
+    AFTER = "after"
+
+
+class Freshness(LabelledEnum):
+    FRESH = "fresh"
+    STALE = "stale"
+    OFFLINE = "offline"
+    NO_DATA = "no_data"
+
+
+_LABELS: dict[enum.Enum, str] = {
+    AccountType.SUPERADMIN: "Super admin",
+    AccountType.GOVT: "Government",
+    AccountType.ORG: "Organization",
+    WorkOrderStatus.IN_PROGRESS: "In progress",
+    VendorStatus.NEEDS_CREDENTIALS: "Needs credentials",
+    Freshness.NO_DATA: "No data",
+}
+
+_COLORS: dict[enum.Enum, str] = {
+    AccountType.SUPERADMIN: "purple",
+    AccountType.GOVT: "blue",
+    AccountType.ORG: "teal",
+    Priority.LOW: "gray",
+    Priority.MEDIUM: "blue",
+    Priority.HIGH: "orange",
+    Priority.CRITICAL: "red",
+    WorkOrderStatus.OPEN: "blue",
+    WorkOrderStatus.IN_PROGRESS: "amber",
+    WorkOrderStatus.DONE: "green",
+    WorkOrderStatus.CANCELLED: "gray",
+    AlertSeverity.CRITICAL: "red",
+    AlertSeverity.MAJOR: "orange",
+    AlertSeverity.MINOR: "amber",
+    AlertSeverity.INFO: "blue",
+    AlertStatus.ACTIVE: "red",
+    AlertStatus.RESOLVED: "green",
+    VendorStatus.ACTIVE: "green",
+    VendorStatus.NEEDS_CREDENTIALS: "red",
+    VendorStatus.FAILING: "orange",
+    VendorStatus.PAUSED: "gray",
+    SyncStatus.RUNNING: "blue",
+    SyncStatus.SUCCEEDED: "green",
+    SyncStatus.FAILED: "orange",
+    SyncStatus.ERRORED: "red",
+    Freshness.FRESH: "green",
+    Freshness.STALE: "amber",
+    Freshness.OFFLINE: "red",
+    Freshness.NO_DATA: "gray",
+}
