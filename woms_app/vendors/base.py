@@ -1,0 +1,202 @@
+"""The adapter contract and the normalized records every adapter returns.
+
+Vendor JSON never leaves ``woms_app.vendors``: adapters return only the dataclasses below, with
+units converted once (kW, kWp, V, A, °C, W/m²) and every instant an aware UTC datetime.
+"""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence
+
+import httpx
+
+from woms_app.vendors.errors import VendorAuthError, VendorError
+from woms_app.vendors.limiter import Budget, RequestLimiter, shared_limiter
+
+log = logging.getLogger("woms.vendors")
+
+SEVERITIES = ("critical", "major", "minor", "info")
+STATUSES = ("ACTIVE", "RESOLVED")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalizedPlant:
+    external_id: str
+    name: str
+    capacity_kw: float | None = None  # DC nameplate, kWp
+    latitude: float | None = None
+    longitude: float | None = None
+    altitude_m: float | None = None
+    tilt_deg: float | None = None
+    azimuth_deg: float | None = None  # pvlib convention: 180 = south
+    timezone: str = "UTC"  # IANA
+    has_irradiance_sensor: bool = False
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reading:
+    """One instant of plant telemetry. ``None`` = the vendor has no value (no sensor, gap)."""
+
+    ts: datetime  # aware UTC
+    generation_power_kw: float | None = None  # plant AC output
+    voltage_v: float | None = None  # mean AC phase-A voltage across inverters
+    current_a: float | None = None  # total AC phase-A current across inverters
+    temperature_c: float | None = None  # module temperature (sensor); None without one
+    irradiance_w_m2: float | None = None  # plane-of-array / sensor irradiance; None without a sensor
+    ambient_temperature_c: float | None = None
+    inverter_temperature_c: float | None = None  # heatsink: never use for PR temperature correction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalizedAlert:
+    external_id: str
+    plant_external_id: str
+    title: str
+    message: str = ""
+    vendor_code: str = ""
+    severity: str = "minor"  # critical | major | minor | info
+    category: str = ""
+    status: str = "ACTIVE"  # ACTIVE | RESOLVED
+    started_at: datetime | None = None  # aware UTC
+    resolved_at: datetime | None = None  # aware UTC
+    device_sn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionResult:
+    ok: bool
+    reason: str
+    plant_count: int | None = None
+    error: str | None = None  # error class name when not ok
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class PlantRef(Protocol):
+    """Anything with ``external_id`` and ``timezone`` (a NormalizedPlant or a woms Plant row)."""
+
+    external_id: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class VendorTypeInfo:
+    """What the UI needs to render a vendor form."""
+
+    vendor_type: str
+    label: str
+    credential_fields: tuple[str, ...]
+    secret_fields: tuple[str, ...]
+    default_budget: Budget
+    default_base_url: str
+
+
+class BaseVendorAdapter(ABC):
+    """Abstract async adapter. One instance per vendor account; share one ``httpx.AsyncClient``.
+
+    Subclasses set the class attributes and implement the four data methods. All network goes through
+    ``woms_app.vendors.http`` (timeouts, limiter, error translation).
+    """
+
+    vendor_type: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    credential_fields: ClassVar[tuple[str, ...]] = ()
+    optional_credential_fields: ClassVar[tuple[str, ...]] = ()
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    default_base_url: ClassVar[str] = ""
+    default_budget: ClassVar[Budget] = Budget(10, 1.0, 4)
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient | None = None,
+        budget: Budget | None = None,
+        timeout_s: float = 20.0,
+        limiter: RequestLimiter | None = None,
+        max_rate_limit_wait_s: float = 30.0,
+        rate_limit_retries: int = 2,
+    ) -> None:
+        missing = [f for f in self.credential_fields if not str(credentials.get(f) or "").strip()]
+        if missing:
+            raise VendorAuthError(
+                f"missing credential field(s): {', '.join(missing)}", vendor=self.vendor_type
+            )
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._credentials = dict(credentials)
+        self._own_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        self.timeout_s = timeout_s
+        self.budget = budget or self.default_budget
+        self.limiter = limiter or shared_limiter(
+            (self.vendor_type, self.base_url, self.account_identity()), self.budget
+        )
+        self.max_rate_limit_wait_s = max_rate_limit_wait_s
+        self.rate_limit_retries = rate_limit_retries
+
+    # ---------------------------------------------------------------- identity & redaction
+    def account_identity(self) -> str:
+        """Non-secret identity of the account (user/app id) used to key the shared limiter."""
+        return ""
+
+    def secrets(self) -> list[str]:
+        """Every secret string this adapter holds (for log/exception scrubbing)."""
+        return [str(self._credentials[f]) for f in self.secret_fields if self._credentials.get(f)]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url} account={self.account_identity()!r} credentials=***>"
+
+    __str__ = __repr__
+
+    # ---------------------------------------------------------------- lifecycle
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> "BaseVendorAdapter":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ---------------------------------------------------------------- contract
+    @abstractmethod
+    async def authenticate(self) -> None:
+        """Log in (or re-login) and keep the session token. Raises VendorAuthError on bad credentials."""
+
+    @abstractmethod
+    async def list_plants(self) -> list[NormalizedPlant]:
+        """Every plant the account can see."""
+
+    @abstractmethod
+    async def get_telemetry(self, plant: PlantRef, start: datetime, end: datetime) -> list[Reading]:
+        """Readings of one plant with ``start <= ts <= end`` (aware UTC), sorted, one per instant."""
+
+    @abstractmethod
+    async def get_alerts(self, plants: Sequence[PlantRef], since: datetime) -> list[NormalizedAlert]:
+        """Alerts of the given plants that started, were active or were resolved since ``since``."""
+
+    async def test_connection(self) -> ConnectionResult:
+        """Log in and list plants. Never raises for vendor problems; returns ok + a human reason."""
+        try:
+            await self.authenticate()
+            n = await self.count_plants()
+        except VendorAuthError as exc:
+            return ConnectionResult(False, f"Credentials rejected: {exc.message}", error=type(exc).__name__)
+        except VendorError as exc:
+            return ConnectionResult(False, f"Vendor not reachable or failing: {exc.message}", error=type(exc).__name__)
+        return ConnectionResult(True, f"Connected; {n} plant{'s' if n != 1 else ''} visible", plant_count=n)
+
+    async def count_plants(self) -> int:
+        """Number of visible plants, as cheaply as the vendor allows (used by test_connection)."""
+        return len(await self.list_plants())
+
+
+def plant_ids(plants: Iterable[PlantRef]) -> list[str]:
+    return [str(p.external_id) for p in plants]

@@ -1,0 +1,91 @@
+"""VendorManager: the registry of adapters keyed by ``vendor_type`` and the factory the services use.
+
+Adding a vendor = one module with a ``BaseVendorAdapter`` subclass + one ``VendorManager.register`` line.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import httpx
+
+from woms_app.vendors.base import BaseVendorAdapter, VendorTypeInfo
+from woms_app.vendors.errors import UnknownVendorType, VendorAuthError
+from woms_app.vendors.limiter import Budget
+from woms_app.vendors.solarman import SolarmanAdapter
+from woms_app.vendors.sungrow import SungrowAdapter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from woms_app.models.vendor import Vendor
+
+
+class VendorManager:
+    _registry: dict[str, type[BaseVendorAdapter]] = {}
+
+    @classmethod
+    def register(cls, adapter_cls: type[BaseVendorAdapter]) -> type[BaseVendorAdapter]:
+        if not adapter_cls.vendor_type:
+            raise ValueError("adapter class needs a vendor_type")
+        cls._registry[adapter_cls.vendor_type] = adapter_cls
+        return adapter_cls
+
+    @classmethod
+    def adapter_class(cls, vendor_type: str) -> type[BaseVendorAdapter]:
+        key = (vendor_type or "").strip().lower()
+        try:
+            return cls._registry[key]
+        except KeyError:
+            known = ", ".join(sorted(cls._registry)) or "none"
+            raise UnknownVendorType(
+                f"unknown vendor type {vendor_type!r}; supported types: {known}", vendor=str(vendor_type)
+            ) from None
+
+    @classmethod
+    def types(cls) -> list[VendorTypeInfo]:
+        """Registered vendor types with a human label and the credential fields each needs."""
+        return [
+            VendorTypeInfo(
+                vendor_type=a.vendor_type,
+                label=a.label,
+                credential_fields=a.credential_fields,
+                secret_fields=a.secret_fields,
+                default_budget=a.default_budget,
+                default_base_url=a.default_base_url,
+            )
+            for a in sorted(cls._registry.values(), key=lambda a: a.vendor_type)
+        ]
+
+    @classmethod
+    def build(
+        cls,
+        vendor_type: str,
+        base_url: str,
+        credentials: Mapping[str, Any],
+        budget: Budget | tuple[int, float, int] | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> BaseVendorAdapter:
+        """An adapter from plain values (e.g. to validate credentials before a Vendor row exists)."""
+        adapter_cls = cls.adapter_class(vendor_type)
+        if budget is not None and not isinstance(budget, Budget):
+            budget = Budget(*budget)
+        return adapter_cls(base_url, credentials, client=client, budget=budget, **options)
+
+    @classmethod
+    def for_vendor(cls, vendor: "Vendor", client: httpx.AsyncClient | None = None, **options: Any) -> BaseVendorAdapter:
+        """The adapter of a ``woms_app.models.Vendor`` row (decrypted credentials, base URL, budget)."""
+        from woms_app.core.security import decrypt_json
+
+        adapter_cls = cls.adapter_class(vendor.vendor_type)  # unknown type fails before decrypting
+        if not vendor.credentials_encrypted:
+            raise VendorAuthError("the vendor has no credentials stored", vendor=vendor.vendor_type)
+        try:
+            credentials = decrypt_json(vendor.credentials_encrypted)
+        except ValueError as exc:
+            raise VendorAuthError("stored credentials cannot be decrypted", vendor=vendor.vendor_type) from exc
+        budget = Budget(int(vendor.rate_limit_requests), float(vendor.rate_limit_window_s), int(vendor.max_concurrency))
+        return adapter_cls(vendor.base_url, credentials, client=client, budget=budget, **options)
+
+
+VendorManager.register(SolarmanAdapter)
+VendorManager.register(SungrowAdapter)
