@@ -505,3 +505,11 @@ def test_window_without_any_data():
     assert k.pr is None and k.efficiency_pct is None and k.coverage_pct == 0.0
     assert k.days == 7 and k.days_with_data == 0 and k.days_incomplete == 7 and k.incomplete
     assert k.energy_kwh == 0.0 and k.method == ""
+
+
+def test_window_rejects_rows_of_another_time_zone():
+    daily = compute_daily_kpis(hand_case(), SENSOR_100)  # UTC plant
+    with pytest.raises(ValueError):
+        compute_window_kpis(daily, KpiWindow("before", date(2024, 6, 1), date(2024, 6, 1), BERLIN))
+    k = compute_window_kpis(daily, KpiWindow("before", date(2024, 6, 1), date(2024, 6, 1), "UTC"))
+    assert (k.pr, k.pr_temp_corrected, k.efficiency_pct, k.coverage_pct) == (0.85, 0.9239, 107.4, 100.0)

@@ -254,7 +254,11 @@ def round_sig(value: float | None, digits: int = SIGNIFICANT_DIGITS) -> float | 
 
 
 def _round_series(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: np.nan if round_sig(v) is None else round_sig(v)).astype("float64")
+    def one(v: Any) -> float:
+        r = round_sig(v)
+        return math.nan if r is None else r
+
+    return s.map(one).astype("float64")
 
 
 def _ratio(num: float, den: float) -> float:
@@ -736,6 +740,10 @@ def compute_window_kpis(
         (lambda b: (b[1] - b[0]).total_seconds() / 3600.0)(local_day_bounds(d, window.timezone)) for d in days
     )
     if daily is not None and len(daily):
+        if "timezone" in daily.columns:
+            zones = set(daily["timezone"].dropna().astype(str))
+            if zones - {window.timezone}:
+                raise ValueError(f"daily rows are in {sorted(zones)}, window is in {window.timezone}")
         keys = _day_key(daily["day"])
         rows = daily.loc[(keys >= window.first_day) & (keys <= window.last_day)]
     else:
