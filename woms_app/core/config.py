@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     credentials_key: SecretStr = SecretStr("")
     # public origin(s) of the app, comma separated (CORS + websocket Origin check)
     public_origin: str = "http://localhost:3000"
+    host: str = "127.0.0.1"
     port: int = 3000
     cookie_secure: bool | None = None  # default: on outside demo mode
     session_ttl_hours: int = 12

@@ -1,7 +1,8 @@
 """Performance analytics: PR, temperature-corrected PR and efficiency per plant-day and per window.
 
-This module implements the reference method of ``/work/shared/pr-methodology.md`` §7 (copied into the
-project docs as the PR methodology). In short, for one plant and one *plant-local* calendar day:
+This module implements the reference method of ``pr-methodology.md`` §7 (the shared methodology
+reference next to the repository, ``../shared/pr-methodology.md``; §8 is its hand-checkable case, which
+``tests/services/test_efficiency.py`` reproduces). In short, for one plant and one *plant-local* day:
 
 1. Readings (``ts`` UTC instants, AC power, temperature, irradiance) are sorted and de-duplicated;
    negative power and negative measured irradiance are clamped to 0; missing values stay missing.

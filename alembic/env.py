@@ -1,0 +1,77 @@
+"""Alembic environment for WOMS's two databases (Alembic's multi-database pattern).
+
+Each migration script has ``upgrade_main``/``upgrade_telemetry`` (and downgrades).
+URLs come from the application settings, or from ``config.attributes['urls']``
+(a dict ``{"main": url, "telemetry": url}``) when called programmatically (tests).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from logging.config import fileConfig
+
+from alembic import context
+
+import woms_app.models  # noqa: F401  (registers every table)
+from woms_app.core.config import get_settings
+from woms_app.core.db import MainModel, TelemetryModel, make_engine
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+db_names = [n for n in re.split(r",\s*", config.get_main_option("databases", "main, telemetry")) if n]
+target_metadata = {"main": MainModel.metadata, "telemetry": TelemetryModel.metadata}
+
+
+def _urls() -> dict[str, str]:
+    urls = config.attributes.get("urls")
+    if urls:
+        return urls
+    settings = get_settings()
+    return {"main": settings.database_url, "telemetry": settings.telemetry_database_url}
+
+
+def _configure_kwargs(name: str, url: str) -> dict:
+    return dict(
+        target_metadata=target_metadata[name],
+        render_as_batch=url.startswith("sqlite"),  # SQLite ALTERs go through batch mode
+        compare_type=True,
+        compare_server_default=False,
+    )
+
+
+def run_migrations_offline() -> None:
+    for name, url in _urls().items():
+        if name not in db_names:
+            continue
+        with open(f"{name}.sql", "w") as buffer:
+            context.configure(url=url, output_buffer=buffer, literal_binds=True,
+                              dialect_opts={"paramstyle": "named"}, **_configure_kwargs(name, url))
+            with context.begin_transaction():
+                context.run_migrations(engine_name=name)
+
+
+def run_migrations_online() -> None:
+    urls = _urls()
+    for name in db_names:
+        url = urls[name]
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            logger.info("Migrating database %s", name)
+            context.configure(
+                connection=connection,
+                upgrade_token=f"{name}_upgrades",
+                downgrade_token=f"{name}_downgrades",
+                **_configure_kwargs(name, url),
+            )
+            with context.begin_transaction():
+                context.run_migrations(engine_name=name)
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,84 @@
+"""The REST API (FastAPI), mounted in front of the Reflex ASGI app."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from woms_app.api.routes import auth as auth_routes
+from woms_app.api.routes import dashboard as dashboard_routes
+from woms_app.core.config import get_settings
+from woms_app.core.errors import TooManyAttempts, WomsError
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class GuardMiddleware(BaseHTTPMiddleware):
+    """Security headers on every response; refuse state-changing requests from foreign origins."""
+
+    async def dispatch(self, request: Request, call_next):
+        if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
+            origin = request.headers.get("origin")
+            if origin and origin.rstrip("/") not in get_settings().origins:
+                response = JSONResponse({"detail": "Cross-origin request refused"}, status_code=403)
+                response.headers.update(SECURITY_HEADERS)
+                return response
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _error_response(exc: WomsError) -> JSONResponse:
+    body = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    reasons = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        reasons.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
+    return JSONResponse({"detail": "; ".join(reasons) or "Invalid request",
+                         "errors": [{"loc": e.get("loc"), "msg": e.get("msg")} for e in errors]}, status_code=422)
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="WOMS API",
+        version="1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    api.add_exception_handler(WomsError, lambda _req, exc: _error_response(exc))
+    api.add_exception_handler(RequestValidationError, lambda _req, exc: _validation_response(exc))
+    api.include_router(auth_routes.router, prefix="/api")
+    api.include_router(dashboard_routes.router, prefix="/api")
+    api.add_middleware(GuardMiddleware)
+    return api
+
+
+def mount_reflex(reflex_asgi):
+    """``rx.App(api_transformer=...)``: the API in front, Reflex mounted behind it."""
+    api = create_api()
+    api.mount("", reflex_asgi)
+    return api

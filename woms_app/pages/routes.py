@@ -1,0 +1,15 @@
+"""Every page path of the app, in one place."""
+LOGIN = "/login"
+DASHBOARD = "/"
+PLANTS = "/plants"
+PLANT = "/plants/[plant_id]"
+WORK_ORDERS = "/work-orders"
+ALERTS = "/alerts"
+VENDORS = "/vendors"
+ADMIN_ORGS = "/admin/organizations"
+ADMIN_ACCOUNTS = "/admin/accounts"
+ADMIN_AUDIT = "/admin/audit"
+
+
+def plant(plant_id: int | str) -> str:
+    return f"/plants/{plant_id}"

@@ -1,0 +1,51 @@
+"""Plants: scoped lists and lookups."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from woms_app.core.errors import ValidationFailed
+from woms_app.models.org import Organization
+from woms_app.models.plant import Plant
+from woms_app.services import audit
+from woms_app.services.viewer import Viewer, get_scoped, scoped
+
+SORTS = {
+    "name": Plant.name,
+    "capacity": Plant.capacity_kw,
+    "power": Plant.current_power_kw,
+    "energy": Plant.daily_energy_mwh,
+    "last_reading": Plant.last_reading_at,
+}
+MAX_PAGE_SIZE = 200
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+
+
+def list_plants(session: Session, viewer: Viewer, *, search: str = "", sort: str = "name", descending: bool = False,
+                page: int = 1, page_size: int = 25) -> Page:
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"page must be ≥ 1 and page_size 1–{MAX_PAGE_SIZE}", field="page")
+    stmt = scoped(select(Plant, Organization.name).join(Organization, Organization.id == Plant.org_id), viewer, Plant)
+    if search.strip():
+        stmt = stmt.where(sa.func.lower(Plant.name).contains(search.strip().lower(), autoescape=True))
+    total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
+    col = SORTS[sort]
+    order = col.desc() if descending else col.asc()
+    rows = session.exec(stmt.order_by(order.nulls_last(), Plant.id).offset((page - 1) * page_size).limit(page_size)).all()
+    audit.record_read(session, viewer, "plants", detail=f"list search={search!r} page={page}")
+    return Page(items=[(p, org_name) for p, org_name in rows], total=total)
+
+
+def get_plant(session: Session, viewer: Viewer, plant_id: int) -> Plant:
+    plant = get_scoped(session, viewer, Plant, plant_id, "Plant")
+    audit.record_read(session, viewer, "plants", plant.id, org_id=plant.org_id)
+    return plant

@@ -1,0 +1,46 @@
+"""The demo seed (demo mode only; idempotent)."""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from woms_app.core.config import get_settings
+from woms_app.core.errors import Forbidden
+from woms_app.models.enums import AccountType
+from woms_app.models.org import Account, Organization
+from woms_app.services import accounts
+from woms_app.services.viewer import SYSTEM
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "woms-demo-pass"
+DEMO_ORGS = [("Sunrise Energy", "Asia/Kolkata"), ("Helios Power", "Europe/Berlin")]
+DEMO_ACCOUNTS = [
+    ("admin@demo.woms", "Demo Super Admin", AccountType.SUPERADMIN, None),
+    ("govt@demo.woms", "Demo Energy Agency", AccountType.GOVT, None),
+    ("ops@sunrise.demo.woms", "Sunrise O&M", AccountType.ORG, "Sunrise Energy"),
+    ("ops@helios.demo.woms", "Helios O&M", AccountType.ORG, "Helios Power"),
+]
+
+
+def seed_demo(session: Session) -> dict[str, int]:
+    """Create the demo organizations and accounts if they are missing. Returns counts created."""
+    if not get_settings().demo:
+        raise Forbidden("The demo seed runs only in demo mode (WOMS_DEMO=true)")
+    created = {"organizations": 0, "accounts": 0, "vendors": 0}
+    orgs: dict[str, Organization] = {}
+    for name, tz in DEMO_ORGS:
+        org = session.exec(select(Organization).where(sa.func.lower(Organization.name) == name.lower())).first()
+        if org is None:
+            org = accounts.create_organization(session, SYSTEM, name, timezone=tz)
+            created["organizations"] += 1
+        orgs[name] = org
+    for email, full_name, role, org_name in DEMO_ACCOUNTS:
+        if session.exec(select(Account).where(sa.func.lower(Account.email) == email)).first() is None:
+            accounts.create_account(session, SYSTEM, email=email, password=DEMO_PASSWORD, account_type=role,
+                                    org_id=orgs[org_name].id if org_name else None, full_name=full_name)
+            created["accounts"] += 1
+    session.flush()
+    return created

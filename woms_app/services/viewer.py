@@ -1,0 +1,96 @@
+"""The viewer (who is asking) and the one scoping helper every query goes through.
+
+ORG accounts see and write only their organization's rows; GOVT accounts read
+everything and write nothing; SUPERADMIN reads and writes everything. A row outside
+the viewer's scope answers "not found", never "forbidden", so ids do not leak.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from woms_app.core.errors import Forbidden, NotFound
+from woms_app.models.enums import AccountType
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: int | None
+    email: str
+    role: AccountType
+    org_id: int | None = None
+    full_name: str = ""
+    org_name: str = ""
+
+    @property
+    def is_org(self) -> bool:
+        return self.role == AccountType.ORG
+
+    @property
+    def is_govt(self) -> bool:
+        return self.role == AccountType.GOVT
+
+    @property
+    def is_superadmin(self) -> bool:
+        return self.role == AccountType.SUPERADMIN
+
+    @property
+    def can_write(self) -> bool:
+        return self.role != AccountType.GOVT
+
+    @property
+    def fleet_wide(self) -> bool:
+        """Sees every organization (SUPERADMIN and GOVT)."""
+        return self.role in (AccountType.SUPERADMIN, AccountType.GOVT)
+
+
+SYSTEM = Viewer(account_id=None, email="system", role=AccountType.SUPERADMIN, full_name="WOMS scheduler")
+
+
+def org_filter(viewer: Viewer, org_column: Any) -> sa.ColumnElement[bool]:
+    """The WHERE clause restricting ``org_column`` to what ``viewer`` may see."""
+    if viewer.fleet_wide:
+        return sa.true()
+    if viewer.org_id is None:  # an ORG account without org sees nothing
+        return sa.false()
+    return org_column == viewer.org_id
+
+
+def scoped(stmt, viewer: Viewer, model: Any):
+    """Apply the viewer's scope to a select on ``model`` (which has ``org_id``)."""
+    return stmt.where(org_filter(viewer, model.org_id))
+
+
+def get_scoped(session: Session, viewer: Viewer, model: type[T], obj_id: Any, what: str = "") -> T:
+    """Load one row by id within the viewer's scope, or raise NotFound."""
+    obj = session.get(model, obj_id) if obj_id is not None else None
+    if obj is None or not can_see_org(viewer, getattr(obj, "org_id", None)):
+        raise NotFound(f"{what or model.__name__} not found")
+    return obj
+
+
+def can_see_org(viewer: Viewer, org_id: int | None) -> bool:
+    return viewer.fleet_wide or (org_id is not None and org_id == viewer.org_id)
+
+
+def require_writer(viewer: Viewer) -> None:
+    """GOVT accounts never write."""
+    if not viewer.can_write:
+        raise Forbidden("Read-only account: government observers cannot change data")
+
+
+def require_superadmin(viewer: Viewer) -> None:
+    if not viewer.is_superadmin:
+        raise Forbidden("Only a super admin can do this")
+
+
+def require_write_org(viewer: Viewer, org_id: int | None) -> None:
+    """The viewer may write rows of ``org_id`` (NotFound outside its scope)."""
+    require_writer(viewer)
+    if not can_see_org(viewer, org_id):
+        raise NotFound("not found")

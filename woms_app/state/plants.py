@@ -1,0 +1,73 @@
+"""The plants table."""
+from __future__ import annotations
+
+import reflex as rx
+
+from woms_app.core.db import main_session
+from woms_app.services import plants as plant_service
+from woms_app.state.base import AuthState
+
+PAGE_SIZE = 20
+
+
+class PlantsState(AuthState):
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    loading: bool = False
+
+    @rx.event
+    def load(self):
+        viewer = self.require_viewer()
+        with main_session() as session:
+            result = plant_service.list_plants(session, viewer, search=self.search, sort=self.sort,
+                                               descending=self.descending, page=self.page, page_size=PAGE_SIZE)
+        self.total = result.total
+        self.rows = [
+            {
+                "id": str(p.id),
+                "name": p.name,
+                "org": org_name,
+                "capacity": f"{p.capacity_kw:,.1f} kWp",
+                "power": "—" if p.current_power_kw is None else f"{p.current_power_kw:,.1f} kW",
+                "energy": "—" if p.daily_energy_mwh is None else f"{p.daily_energy_mwh * 1000:,.0f} kWh",
+                "timezone": p.timezone,
+            }
+            for p, org_name in result.items
+        ]
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value[:100]
+        self.page = 1
+        return PlantsState.load
+
+    @rx.event
+    def sort_by(self, column: str):
+        if column not in plant_service.SORTS:
+            return
+        self.descending = (not self.descending) if self.sort == column else False
+        self.sort = column
+        return PlantsState.load
+
+    @rx.event
+    def next_page(self):
+        if self.page * PAGE_SIZE < self.total:
+            self.page += 1
+            return PlantsState.load
+
+    @rx.event
+    def prev_page(self):
+        if self.page > 1:
+            self.page -= 1
+            return PlantsState.load
+
+    @rx.var
+    def page_label(self) -> str:
+        if self.total == 0:
+            return "No plants"
+        first = (self.page - 1) * PAGE_SIZE + 1
+        return f"{first}–{min(self.total, self.page * PAGE_SIZE)} of {self.total}"

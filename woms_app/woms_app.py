@@ -1,0 +1,33 @@
+"""Assembles the WOMS app: pages, the REST API in front, lifespan tasks."""
+import logging
+
+import reflex as rx
+
+from woms_app.api.app import mount_reflex
+from woms_app.core.config import get_settings
+from woms_app.core.errors import NotAuthenticated, WomsError
+from woms_app.pages import dashboard, login, plants  # noqa: F401  (registers the pages)
+
+log = logging.getLogger("woms")
+
+
+def handle_backend_exception(exception: Exception):
+    """Expected errors become a toast with their message; a lost session goes to /login."""
+    from woms_app.state.base import go_to_login
+
+    exc = exception
+    if isinstance(exc, NotAuthenticated):
+        return go_to_login()
+    if isinstance(exc, WomsError):
+        return rx.toast.error(exc.message, id="woms-error", position="top-center")
+    log.exception("unexpected error in an event handler", exc_info=exc)
+    return rx.toast.error("Something went wrong. The error was logged.", id="woms-error", position="top-center")
+
+
+get_settings()  # refuse to start with a bad configuration (e.g. the placeholder secret outside demo)
+
+app = rx.App(
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    api_transformer=mount_reflex,
+    backend_exception_handler=handle_backend_exception,
+)
