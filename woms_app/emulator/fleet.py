@@ -148,12 +148,12 @@ def _generated(vendor: str, account: str, seed: int, n: int, start_index: int, i
         az = float((180 if south else 0) + rng.uniform(-40, 40)) % 360
         out.append(PlantSpec(
             vendor=vendor, account=account, plant_id=id_base + start_index + i,
-            name=f"{'Sunrise' if vendor == 'solarman' else 'Helios'} Site {start_index + i + 1:04d}",
+            name=f"{'Sunrise' if vendor == 'solarman' else 'Helios'} Site {start_index + i:04d}",
             latitude=lat, longitude=lon, altitude_m=round(float(rng.uniform(0, 800))),
             capacity_kw=cap, tilt_deg=round(float(rng.uniform(5, 35)), 1), azimuth_deg=round(az, 1),
             tz_name=iana if vendor == "solarman" else gmt,
             has_sensor=bool(rng.random() < 0.4), n_inverters=1 if cap < 30 else (2 if cap < 300 else 3),
-            address=f"Generated site {start_index + i + 1}",
+            address=f"Generated site {start_index + i}",
             plant_type="GROUND" if cap > 1000 else "COMMERCIAL_ROOF" if vendor == "solarman" else "3",
         ))
     return out
