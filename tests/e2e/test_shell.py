@@ -1,0 +1,89 @@
+"""The app shell in a real browser: login per role, sidebar, dashboard counts, guards, logout."""
+import re
+
+import pytest
+from sqlmodel import Session, func, select
+
+from tests.e2e.conftest import screenshot, sign_in
+from woms_app.core.db import make_engine
+from woms_app.models import Organization, Plant, Vendor
+
+pytestmark = pytest.mark.e2e
+
+SIDEBARS = {
+    "admin@demo.woms": ["Dashboard", "Plants", "Work orders", "Alerts", "Vendors", "Organizations", "Accounts",
+                        "Audit log"],
+    "govt@demo.woms": ["Dashboard", "Plants", "Work orders", "Alerts"],
+    "ops@sunrise.demo.woms": ["Dashboard", "Plants", "Work orders", "Alerts", "Vendors"],
+}
+
+
+@pytest.fixture(scope="module")
+def plants_in_db(server):
+    """A few plants per organization, written straight to the server's database."""
+    engine = make_engine(server.main_url)
+    with Session(engine) as s:
+        if s.exec(select(func.count(Plant.id))).one() == 0:
+            for org in s.exec(select(Organization)).all():
+                v = Vendor(org_id=org.id, name=f"{org.name} cloud", vendor_type="solarman", base_url="http://x")
+                s.add(v)
+                s.flush()
+                n = 3 if org.name.startswith("Sunrise") else 2
+                for i in range(n):
+                    s.add(Plant(org_id=org.id, vendor_id=v.id, external_id=f"e{i}", name=f"{org.name} plant {i + 1}",
+                                capacity_kw=250.0))
+            s.commit()
+        counts = dict(s.exec(select(Organization.name, func.count(Plant.id)).join(Plant, Plant.org_id == Organization.id)
+                              .group_by(Organization.name)).all())
+    engine.dispose()
+    return counts
+
+
+@pytest.mark.parametrize("email", list(SIDEBARS))
+def test_each_role_sees_its_sidebar_and_dashboard(new_page, email, plants_in_db):
+    for scheme in ("light", "dark"):
+        page = new_page(scheme)
+        sign_in(page, email)
+        nav = [t.strip() for t in page.inner_text("[data-testid=sidebar-nav]").split("\n") if t.strip()]
+        assert nav == SIDEBARS[email]
+        expected = sum(plants_in_db.values()) if "sunrise" not in email else plants_in_db["Sunrise Energy"]
+        page.wait_for_function(f"document.querySelector('[data-testid=metric-plants]').innerText == '{expected}'")
+        capacity = page.inner_text("[data-testid=metric-capacity]")
+        assert capacity == (f"{expected * 250 / 1000:,.2f} MWp" if expected * 250 >= 1000 else f"{expected * 250:,.1f} kWp")
+        if "sunrise" in email:
+            assert page.locator("[data-testid=org-breakdown]").count() == 0
+        else:
+            assert page.locator("[data-testid=org-breakdown] tbody tr").count() == 2
+        screenshot(page, f"dashboard-{email.split('@')[0]}-{scheme}")
+
+
+def test_wrong_password_shows_an_error(new_page):
+    page = new_page()
+    sign_in(page, "ops@sunrise.demo.woms", "not-the-password", expect_ok=False)
+    err = page.wait_for_selector("[data-testid=login-error]")
+    assert "Invalid email or password" in err.inner_text()
+    assert "/login" in page.url
+    screenshot(page, "login-error")
+
+
+def test_signed_out_visit_lands_on_login(new_page):
+    page = new_page()
+    page.goto("/plants/")
+    page.wait_for_url(re.compile(r"/login/?$"))
+    assert page.locator("#login-email").is_visible()
+    assert page.locator("[data-testid=plant-row]").count() == 0
+
+
+def test_after_logout_back_shows_no_data(new_page, plants_in_db):
+    page = new_page()
+    sign_in(page, "govt@demo.woms")
+    page.goto("/plants/")
+    page.wait_for_selector("[data-testid=plant-row]")
+    page.click("[data-testid=logout]")
+    page.wait_for_url(re.compile(r"/login/?$"))
+    page.go_back()
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid=plant-row]").count() == 0
+    page.wait_for_url(re.compile(r"/login/?$"))
+    # and the cookie is gone: the API refuses too
+    assert page.request.get("/api/me").status == 401
