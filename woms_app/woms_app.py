@@ -6,7 +6,7 @@ import reflex as rx
 from woms_app.api.app import mount_reflex
 from woms_app.core.config import get_settings
 from woms_app.core.errors import NotAuthenticated, WomsError
-from woms_app.pages import dashboard, login, plants  # noqa: F401  (registers the pages)
+from woms_app.pages import load_all as load_pages
 
 log = logging.getLogger("woms")
 
@@ -24,6 +24,7 @@ def handle_backend_exception(exception: Exception):
     return rx.toast.error("Something went wrong. The error was logged.", id="woms-error", position="top-center")
 
 
+load_pages()
 get_settings()  # refuse to start with a bad configuration (e.g. the placeholder secret outside demo)
 
 app = rx.App(

@@ -8,8 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from woms_app.api.routes import auth as auth_routes
-from woms_app.api.routes import dashboard as dashboard_routes
+from woms_app.api.routes import all_routers
 from woms_app.core.config import get_settings
 from woms_app.core.errors import TooManyAttempts, WomsError
 
@@ -71,8 +70,8 @@ def create_api() -> FastAPI:
     )
     api.add_exception_handler(WomsError, lambda _req, exc: _error_response(exc))
     api.add_exception_handler(RequestValidationError, lambda _req, exc: _validation_response(exc))
-    api.include_router(auth_routes.router, prefix="/api")
-    api.include_router(dashboard_routes.router, prefix="/api")
+    for router in all_routers():
+        api.include_router(router, prefix="/api")
     api.add_middleware(GuardMiddleware)
     return api
 
