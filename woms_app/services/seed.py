@@ -10,7 +10,7 @@ from woms_app.core.config import get_settings
 from woms_app.core.errors import Forbidden
 from woms_app.models.enums import AccountType
 from woms_app.models.org import Account, Organization
-from woms_app.services import accounts
+from woms_app.services import accounts, audit
 from woms_app.services.viewer import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -43,4 +43,27 @@ def seed_demo(session: Session) -> dict[str, int]:
                                     org_id=orgs[org_name].id if org_name else None, full_name=full_name)
             created["accounts"] += 1
     session.flush()
+    created["vendors"] = _seed_demo_vendors(session, orgs)
     return created
+
+
+def _seed_demo_vendors(session: Session, orgs: dict[str, Organization]) -> int:
+    """One vendor per demo organization, on the local emulator (plants arrive with the first sync)."""
+    from woms_app.core.security import encrypt_json
+    from woms_app.emulator.demo import demo_vendor_accounts
+    from woms_app.models.vendor import Vendor
+
+    n = 0
+    for spec in demo_vendor_accounts(get_settings().emulator_url):
+        org = orgs.get(spec["org_name"])
+        if org is None:
+            continue
+        exists = session.exec(select(Vendor).where(Vendor.org_id == org.id, Vendor.name == spec["name"])).first()
+        if exists is None:
+            vendor = Vendor(org_id=org.id, name=spec["name"], vendor_type=spec["vendor_type"],
+                            base_url=spec["base_url"], credentials_encrypted=encrypt_json(spec["credentials"]))
+            session.add(vendor)
+            session.flush()
+            audit.record_write(session, SYSTEM, "create", "vendors", vendor.id, org_id=org.id, detail="demo seed")
+            n += 1
+    return n
