@@ -87,3 +87,21 @@ def test_after_logout_back_shows_no_data(new_page, plants_in_db):
     page.wait_for_url(re.compile(r"/login/?$"))
     # and the cookie is gone: the API refuses too
     assert page.request.get("/api/me").status == 401
+
+
+def test_websocket_refuses_a_foreign_origin(server):
+    import socket
+    from urllib.parse import urlparse
+
+    port = urlparse(server.url).port
+
+    def handshake(origin: str) -> str:
+        req = (f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost:{port}\r\n"
+               "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {origin}\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(req.encode())
+            return sock.recv(200).decode(errors="replace").split("\r\n", 1)[0]
+
+    assert " 403 " in handshake("https://evil.example") + " "
+    assert " 101 " in handshake(server.url) + " "
