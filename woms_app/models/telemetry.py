@@ -41,3 +41,50 @@ class PlantDailyEnergy(TelemetryModel, table=True):
     first_ts: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
     last_ts: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
     updated_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
+
+
+class PlantDailyKpi(TelemetryModel, table=True):
+    """PR / efficiency KPIs of one plant-local day (pr-methodology.md §7), kept forever.
+
+    Computed from the high-frequency readings before retention purges them. ``final`` is set when
+    the figures were computed after the local day had ended with its readings still complete;
+    a final day is never recomputed from partial data.
+    """
+
+    __tablename__ = "plant_daily_kpis"
+
+    plant_id: int = Field(primary_key=True)
+    day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True, nullable=False))
+    org_id: int = Field(index=True)
+    timezone: str = Field(max_length=64)
+    final: bool = False
+    capacity_kw: float = 0.0
+    day_hours: float = 24.0
+    samples: int = 0
+    intervals_valid: int = 0
+    intervals_expected: int = 0
+    coverage_pct: float = 0.0
+    incomplete: bool = True
+    energy_kwh: float | None = None  # E_AC over valid intervals [kWh]
+    yf_kwh_kwp: float | None = None
+    irradiation_kwh_m2: float | None = None  # H_POA [kWh/m²]
+    yr_h: float | None = None
+    reference_energy_kwh: float | None = None
+    pr: float | None = None
+    energy_g50_kwh: float | None = None
+    reference_energy_g50_kwh: float | None = None
+    pr_g50: float | None = None
+    yr_tc_h: float | None = None
+    reference_energy_tc_kwh: float | None = None
+    pr_temp_corrected: float | None = None
+    expected_energy_kwh: float | None = None
+    efficiency_pct: float | None = None
+    availability_samples_lit: int = 0
+    availability_samples_up: int = 0
+    availability_pct: float | None = None
+    cf_dc_pct: float | None = None
+    peak_power_kw: float | None = None
+    linke_turbidity: float | None = None
+    irradiance_source: str = Field(default="", max_length=20)
+    method: str = Field(default="", max_length=200)
+    computed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
