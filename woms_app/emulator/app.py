@@ -130,7 +130,7 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
                         raise SmError("2101022", "business error")
                     result = handler(account, body)
             except SmError as exc:
-                return _json(solarman_api.err(exc.code, exc.msg))
+                return post_faults("solarman", solarman_api.err(exc.code, exc.msg), faults)
             return post_faults("solarman", result, faults)
         finally:
             state.leave(st)
@@ -184,7 +184,7 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
                         raise SgError("E996", "er_api_not_found")
                     data = handler(account, body)
             except SgError as exc:
-                return _json(sungrow_api.envelope(exc.code, exc.msg, None))
+                return post_faults("sungrow", sungrow_api.envelope(exc.code, exc.msg, None), faults)
             return post_faults("sungrow", sungrow_api.envelope(data=data), faults)
         finally:
             state.leave(st)

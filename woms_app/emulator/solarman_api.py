@@ -346,7 +346,7 @@ class SolarmanApi:
             rows.append({"id": a.alarm_id, "deviceSn": a.device_sn, "deviceId": str(a.alarm_id % 100000),
                          "deviceType": kinds.get(a.device_kind, "INVERTER"), "ruleId": 1000 + int(a.type_code % 1000),
                          "alertName": a.name, "addr": a.code, "code": a.code, "level": a.level,
-                         "status": 1 if active else 0, "alertStartTime": a.start,
+                         "influence": 1, "status": 1 if active else 0, "alertStartTime": a.start,
                          "alertEndTime": None if active else a.end})
         for a in self.s.injected:
             if a.vendor != VENDOR or a.plant_id != p.plant_id or a.start > min(e, now):
@@ -356,7 +356,8 @@ class SolarmanApi:
                 continue
             rows.append({"id": a.alert_id, "deviceSn": p.inverters[0].sn, "deviceId": str(p.inverters[0].device_id),
                          "deviceType": "INVERTER", "ruleId": 9000, "alertName": a.name, "addr": a.code, "code": a.code,
-                         "level": a.level, "status": 1 if active else 0, "alertStartTime": int(a.start),
+                         "level": a.level, "influence": 3 if a.sungrow_level == 1 else 1,
+                         "status": 1 if active else 0, "alertStartTime": int(a.start),
                          "alertEndTime": None if active else int(a.end)})
         rows.sort(key=lambda r: (r["alertStartTime"], r["id"]))
         return p, rows[(page - 1) * size: page * size] if rows else []
@@ -371,7 +372,7 @@ class SolarmanApi:
         p, rows = self._alerts(account, {**body, "page": 1, "size": 200})
         items = [{"deviceSn": r["deviceSn"], "deviceId": int(r["deviceId"]), "deviceType": r["deviceType"],
                   "ruleId": r["ruleId"], "showName": r["alertName"], "addr": r["addr"], "code": r["code"],
-                  "level": r["level"], "influence": 1, "alertTime": r["alertStartTime"]} for r in rows]
+                  "level": r["level"], "influence": r["influence"], "alertTime": r["alertStartTime"]} for r in rows]
         return ok(total=len(items), stationAlertItems=items[(page - 1) * size: page * size])
 
 
