@@ -1,0 +1,72 @@
+"""Alerts: scoped, newest first, filters, pagination, GOVT reads audited."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.wo_fleet import build_fleet, viewer
+from woms_app.core.db import main_session
+from woms_app.core.errors import NotFound, ValidationFailed
+from woms_app.models import AuditLog
+from woms_app.services import alerts, work_orders
+
+
+@pytest.fixture
+def fleet(demo):
+    with main_session() as s:
+        return build_fleet(s)
+
+
+def test_scoped_newest_first_with_filters(fleet):
+    with main_session() as s:
+        sunrise = viewer(s, "sunrise")
+        page = alerts.list_alerts(s, sunrise)
+        assert page.total == 3
+        assert [a.id for a in page.items] == [fleet.alerts[k] for k in ("sunrise-info", "sunrise-minor", "sunrise-critical")]
+        assert {a.org_name for a in page.items} == {"Sunrise Energy"}
+        assert [a.severity.value for a in alerts.list_alerts(s, sunrise, severity="critical").items] == ["critical"]
+        assert alerts.list_alerts(s, sunrise, severity="CRITICAL").total == 1  # case-insensitive
+        assert alerts.list_alerts(s, sunrise, status="active").total == 2
+        assert alerts.list_alerts(s, sunrise, status="RESOLVED").items[0].status.value == "RESOLVED"
+        assert alerts.list_alerts(s, sunrise, plant_id=fleet.plants["sunrise-2"]).total == 0
+        # an org filter never widens an ORG viewer's scope
+        assert alerts.list_alerts(s, sunrise, org_id=fleet.orgs["helios"]).total == 0
+        assert alerts.list_alerts(s, sunrise, plant_id=fleet.plants["helios-1"]).total == 0
+        admin = viewer(s, "admin")
+        assert alerts.list_alerts(s, admin).total == 6
+        assert alerts.list_alerts(s, admin, org_id=fleet.orgs["helios"]).total == 3
+        p2 = alerts.list_alerts(s, admin, page=2, page_size=4)
+        assert p2.total == 6 and len(p2.items) == 2
+        assert alerts.list_alerts(s, admin, search="minor").total == 2
+        with pytest.raises(ValidationFailed) as exc:
+            alerts.list_alerts(s, admin, severity="fatal")
+        assert exc.value.field == "severity"
+        with pytest.raises(ValidationFailed):
+            alerts.list_alerts(s, admin, page=0)
+
+
+def test_get_is_scoped_and_shows_linked_work_order(fleet):
+    alert_id = fleet.alerts["helios-critical"]
+    with main_session() as s:
+        helios = viewer(s, "helios")
+        wo = work_orders.create_work_order(s, helios, title="Fix it", plant_ids=[fleet.plants["helios-1"]],
+                                           alert_id=alert_id)
+        view = alerts.get_alert(s, helios, alert_id)
+        assert view.work_order_id == wo.id and view.work_order_title == "Fix it" and view.has_active_work_order
+        assert view.plant_name == "Helios plant 1"
+        with pytest.raises(NotFound):
+            alerts.get_alert(s, viewer(s, "sunrise"), alert_id)
+        with pytest.raises(NotFound):
+            alerts.get_alert(s, helios, 999_999)
+
+
+def test_govt_reads_are_audited(fleet):
+    with main_session() as s:
+        govt = viewer(s, "govt")
+        assert alerts.list_alerts(s, govt).total == 6
+        alerts.get_alert(s, govt, fleet.alerts["sunrise-minor"])
+        rows = s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.entity == "alerts")).all()
+        assert len(rows) == 2
+        sunrise = viewer(s, "sunrise")
+        alerts.list_alerts(s, sunrise)
+        assert len(s.exec(select(AuditLog).where(AuditLog.entity == "alerts")).all()) == 2  # ORG reads not logged
