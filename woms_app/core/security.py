@@ -77,12 +77,12 @@ def read_session_token(token: str) -> str | None:
             key,
             algorithms=[TOKEN_ALGORITHM],
             audience=TOKEN_AUDIENCE,
-            options={"require": ["exp", "sid", "aud"]},
+            # expiry is checked below against the application clock (the one "now")
+            options={"require": ["exp", "sid", "aud"], "verify_exp": False},
         )
     except jwt.PyJWTError:
         return None
-    # PyJWT compares exp to the wall clock; honour the application clock too.
-    if payload["exp"] <= int(utcnow().timestamp()):
+    if not isinstance(payload.get("exp"), int) or payload["exp"] <= int(utcnow().timestamp()):
         return None
     sid = payload.get("sid")
     return sid if isinstance(sid, str) and sid else None
