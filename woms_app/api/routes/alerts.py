@@ -1,0 +1,82 @@
+"""/api/alerts: the scoped alert list (JSON or CSV), newest first, and one alert."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from woms_app.api.csv_export import csv_response
+from woms_app.api.deps import current_viewer, db
+from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
+from woms_app.services import alerts as svc
+from woms_app.services.viewer import Viewer
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+SeverityParam = Enum("SeverityParam", {s.value: s.value for s in AlertSeverity}, type=str)
+AlertStatusParam = Enum("AlertStatusParam", {s.value: s.value for s in AlertStatus}, type=str)
+
+
+class AlertOut(BaseModel):
+    id: int
+    org_id: int
+    org_name: str
+    plant_id: int
+    plant_name: str
+    title: str
+    message: str
+    vendor_code: str
+    severity: AlertSeverity
+    category: str
+    status: AlertStatus
+    started_at: datetime
+    resolved_at: datetime | None
+    work_order_id: int | None
+    work_order_title: str
+    work_order_status: WorkOrderStatus | None
+
+
+class AlertList(BaseModel):
+    items: list[AlertOut]
+    total: int
+    page: int
+    page_size: int
+
+
+CSV_HEADER = ["id", "organization", "plant", "severity", "status", "title", "vendor_code", "category", "started_at",
+              "resolved_at", "work_order_id", "message"]
+
+
+@router.get("", response_model=AlertList, responses={200: {"content": {"text/csv": {}}}})
+def list_alerts(
+    severity: SeverityParam | None = None,
+    status: AlertStatusParam | None = None,
+    plant_id: int | None = Query(default=None, ge=1),
+    org_id: int | None = Query(default=None, ge=1),
+    q: str = Query(default="", max_length=100, description="title or plant name contains"),
+    page: int = Query(default=1, ge=1),
+    page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
+    format: Literal["json", "csv"] = "json",
+    viewer: Viewer = Depends(current_viewer),
+    session: Session = Depends(db),
+):
+    """Newest first, scoped to the viewer. ``format=csv`` exports every matching row (up to 10 000)."""
+    filters = dict(severity=severity.value if severity else None, status=status.value if status else None,
+                   plant_id=plant_id, org_id=org_id, search=q)
+    if format == "csv":
+        result = svc.list_alerts(session, viewer, **filters, page=1, page_size=svc.MAX_EXPORT_ROWS, export=True)
+        return csv_response("alerts", CSV_HEADER, (
+            [a.id, a.org_name, a.plant_name, a.severity, a.status, a.title, a.vendor_code, a.category, a.started_at,
+             a.resolved_at, a.work_order_id, a.message] for a in result.items))
+    result = svc.list_alerts(session, viewer, **filters, page=page, page_size=page_size)
+    return AlertList(items=[AlertOut(**vars(a)) for a in result.items], total=result.total, page=page,
+                     page_size=page_size)
+
+
+@router.get("/{alert_id}", response_model=AlertOut)
+def get_alert(alert_id: int, viewer: Viewer = Depends(current_viewer), session: Session = Depends(db)) -> AlertOut:
+    return AlertOut(**vars(svc.get_alert(session, viewer, alert_id)))

@@ -1,0 +1,207 @@
+"""/api/work-orders: list (JSON or CSV), create (also from an alert), detail, status, plant assignments."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import Session
+
+from woms_app.api.csv_export import csv_response
+from woms_app.api.deps import current_viewer, db
+from woms_app.models.enums import Priority, WorkOrderStatus
+from woms_app.services import work_orders as svc
+from woms_app.services.viewer import Viewer
+
+router = APIRouter(prefix="/work-orders", tags=["work orders"])
+
+StatusParam = Enum("StatusParam", {s.value: s.value for s in WorkOrderStatus}, type=str)
+PriorityParam = Enum("PriorityParam", {p.value: p.value for p in Priority}, type=str)
+
+
+# ---------------------------------------------------------------- bodies
+
+class WorkOrderCreate(BaseModel):
+    title: str = Field(min_length=svc.TITLE_MIN, max_length=svc.TITLE_MAX)
+    description: str = Field(default="", max_length=svc.DESCRIPTION_MAX)
+    priority: Priority = Priority.MEDIUM
+    plant_ids: list[int] = Field(min_length=1, max_length=svc.MAX_PLANTS)
+    alert_id: int | None = Field(default=None, ge=1)
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, v: str) -> str:
+        if len(" ".join(v.split())) < svc.TITLE_MIN:
+            raise ValueError(f"must be at least {svc.TITLE_MIN} characters besides spaces")
+        return v
+
+
+class StatusChange(BaseModel):
+    status: WorkOrderStatus
+    note: str = Field(default="", max_length=svc.NOTE_MAX)
+
+
+class PlantAssign(BaseModel):
+    plant_id: int = Field(ge=1)
+
+
+# ---------------------------------------------------------------- answers
+
+class WorkOrderOut(BaseModel):
+    id: int
+    org_id: int
+    org_name: str
+    title: str
+    priority: Priority
+    status: WorkOrderStatus
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    created_by: str
+    plants: list[str]
+
+
+class PlantLinkOut(BaseModel):
+    plant_id: int
+    plant_name: str
+    is_active: bool
+    assigned_at: datetime
+    assigned_by: str
+    deactivated_at: datetime | None
+    deactivated_by: str
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    who: str
+    kind: str
+    from_status: WorkOrderStatus | None
+    to_status: WorkOrderStatus | None
+    note: str
+
+
+class LinkedAlertOut(BaseModel):
+    id: int
+    title: str
+    severity: str
+    status: str
+    started_at: datetime
+
+
+class WorkOrderDetailOut(WorkOrderOut):
+    description: str
+    next_statuses: list[WorkOrderStatus]
+    plant_links: list[PlantLinkOut]
+    history: list[HistoryOut]
+    alerts: list[LinkedAlertOut]
+
+
+class WorkOrderList(BaseModel):
+    items: list[WorkOrderOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class DraftOut(BaseModel):
+    title: str
+    description: str
+    priority: Priority
+    plant_ids: list[int]
+    alert_id: int
+
+
+def _out(s: svc.WorkOrderSummary) -> dict:
+    return dict(id=s.id, org_id=s.org_id, org_name=s.org_name, title=s.title, priority=s.priority, status=s.status,
+                created_at=s.created_at, updated_at=s.updated_at, closed_at=s.closed_at, created_by=s.created_by,
+                plants=s.plant_names)
+
+
+def _detail_out(d: svc.WorkOrderDetail) -> WorkOrderDetailOut:
+    return WorkOrderDetailOut(
+        **_out(d.summary), description=d.description, next_statuses=list(d.next_statuses),
+        plant_links=[PlantLinkOut(**vars(p)) for p in d.plants],
+        history=[HistoryOut(**vars(h)) for h in d.history],
+        alerts=[LinkedAlertOut(**vars(a)) for a in d.alerts],
+    )
+
+
+CSV_HEADER = ["id", "organization", "title", "priority", "status", "plants", "created_by", "created_at",
+              "updated_at", "closed_at"]
+
+
+# ---------------------------------------------------------------- routes
+
+@router.get("", response_model=WorkOrderList, responses={200: {"content": {"text/csv": {}}}})
+def list_work_orders(
+    status: StatusParam | None = None,
+    priority: PriorityParam | None = None,
+    plant_id: int | None = Query(default=None, ge=1),
+    org_id: int | None = Query(default=None, ge=1),
+    q: str = Query(default="", max_length=100, description="title contains, or #id"),
+    page: int = Query(default=1, ge=1),
+    page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
+    format: Literal["json", "csv"] = "json",
+    viewer: Viewer = Depends(current_viewer),
+    session: Session = Depends(db),
+):
+    """Newest first, scoped to the viewer. ``format=csv`` exports every matching row (up to 10 000)."""
+    filters = dict(status=status.value if status else None, priority=priority.value if priority else None,
+                   plant_id=plant_id, org_id=org_id, search=q)
+    if format == "csv":
+        result = svc.list_work_orders(session, viewer, **filters, page=1, page_size=svc.MAX_EXPORT_ROWS, export=True)
+        return csv_response("work-orders", CSV_HEADER, (
+            [w.id, w.org_name, w.title, w.priority, w.status, "; ".join(w.plant_names), w.created_by, w.created_at,
+             w.updated_at, w.closed_at] for w in result.items))
+    result = svc.list_work_orders(session, viewer, **filters, page=page, page_size=page_size)
+    return WorkOrderList(items=[WorkOrderOut(**_out(w)) for w in result.items], total=result.total, page=page,
+                         page_size=page_size)
+
+
+@router.post("", response_model=WorkOrderDetailOut, status_code=201)
+def create_work_order(body: WorkOrderCreate, viewer: Viewer = Depends(current_viewer),
+                      session: Session = Depends(db)) -> WorkOrderDetailOut:
+    """Create an open work order on plants of one organization. 409 names the active work order holding a plant."""
+    wo = svc.create_work_order(session, viewer, title=body.title, description=body.description,
+                               priority=body.priority, plant_ids=body.plant_ids, alert_id=body.alert_id)
+    return _detail_out(svc.detail_after_write(session, wo))
+
+
+@router.get("/draft-from-alert/{alert_id}", response_model=DraftOut)
+def draft_from_alert(alert_id: int, viewer: Viewer = Depends(current_viewer),
+                     session: Session = Depends(db)) -> DraftOut:
+    """A work order prefilled from an alert (not saved); POST it with ``alert_id`` to link the alert."""
+    d = svc.draft_from_alert(session, viewer, alert_id)
+    return DraftOut(title=d.title, description=d.description, priority=d.priority, plant_ids=d.plant_ids,
+                    alert_id=d.alert_id)
+
+
+@router.get("/{wo_id}", response_model=WorkOrderDetailOut)
+def get_work_order(wo_id: int, viewer: Viewer = Depends(current_viewer),
+                   session: Session = Depends(db)) -> WorkOrderDetailOut:
+    return _detail_out(svc.get_work_order(session, viewer, wo_id))
+
+
+@router.patch("/{wo_id}/status", response_model=WorkOrderDetailOut)
+def change_status(wo_id: int, body: StatusChange, viewer: Viewer = Depends(current_viewer),
+                  session: Session = Depends(db)) -> WorkOrderDetailOut:
+    """OPEN → IN_PROGRESS → DONE, OPEN/IN_PROGRESS → CANCELLED; other moves answer 409."""
+    wo = svc.change_status(session, viewer, wo_id, body.status, note=body.note)
+    return _detail_out(svc.detail_after_write(session, wo))
+
+
+@router.post("/{wo_id}/plants", response_model=WorkOrderDetailOut, status_code=201)
+def assign_plant(wo_id: int, body: PlantAssign, viewer: Viewer = Depends(current_viewer),
+                 session: Session = Depends(db)) -> WorkOrderDetailOut:
+    wo = svc.assign_plant(session, viewer, wo_id, body.plant_id)
+    return _detail_out(svc.detail_after_write(session, wo))
+
+
+@router.delete("/{wo_id}/plants/{plant_id}", response_model=WorkOrderDetailOut)
+def deactivate_plant(wo_id: int, plant_id: int, viewer: Viewer = Depends(current_viewer),
+                     session: Session = Depends(db)) -> WorkOrderDetailOut:
+    """End the plant's active assignment (kept in the history; the plant is free again)."""
+    wo = svc.deactivate_plant(session, viewer, wo_id, plant_id)
+    return _detail_out(svc.detail_after_write(session, wo))
