@@ -11,7 +11,7 @@ from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
-from woms_app.services import audit
+from woms_app.services import audit, telemetry_query
 from woms_app.services.viewer import Viewer, org_filter
 
 ACTIVE_WO = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
@@ -38,6 +38,8 @@ class DashboardSummary:
     active_alerts: int = 0
     alerts_by_severity: dict[str, int] = field(default_factory=dict)
     open_work_orders: int = 0
+    freshness: dict[str, int] = field(default_factory=dict)  # Freshness value -> plants
+    fleet_pr: float | None = None  # filled once the daily KPIs are persisted (analytics)
     organizations: list[OrgFigures] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -92,6 +94,7 @@ def summary(session: Session, viewer: Viewer) -> DashboardSummary:
         active_alerts=sum(by_sev.values()),
         alerts_by_severity=by_sev,
         open_work_orders=sum(f.open_work_orders for f in figures),
+        freshness=telemetry_query.freshness_counts(session, viewer),
         organizations=figures,
     )
     audit.record_read(session, viewer, "dashboard", detail="fleet summary")

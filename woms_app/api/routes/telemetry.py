@@ -1,0 +1,42 @@
+"""GET /api/telemetry?plant_id&from&to&metric[&format=csv]."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from woms_app.api.deps import current_viewer, db
+from woms_app.core.db import telemetry_session
+from woms_app.core.errors import ValidationFailed
+from woms_app.services import telemetry_query
+from woms_app.services.viewer import Viewer
+
+router = APIRouter(tags=["telemetry"])
+
+
+@router.get("/telemetry")
+def get_telemetry(
+    plant_id: int = Query(..., description="a plant you may see"),
+    from_: str | None = Query(None, alias="from", description="ISO 8601 instant with offset; default: to − 24 h"),
+    to: str | None = Query(None, description="ISO 8601 instant with offset; default: now"),
+    metric: str = Query("power", description=f"one of {', '.join(telemetry_query.METRICS)}"),
+    format: str = Query("json", description="json (downsampled series) or csv (raw readings)"),
+    max_points: int = Query(telemetry_query.MAX_POINTS, ge=2, le=telemetry_query.MAX_POINTS),
+    viewer: Viewer = Depends(current_viewer),
+    session: Session = Depends(db),
+):
+    """A plant's metric over a window of at most 7 days. JSON: bucket means on a regular grid (≤ 500 points,
+    ``value`` null where data is missing; labels on the plant's own clock). CSV: the raw readings."""
+    if format not in ("json", "csv"):
+        raise ValidationFailed("format must be json or csv", field="format")
+    start = telemetry_query.parse_instant(from_, "from")
+    end = telemetry_query.parse_instant(to, "to")
+    with telemetry_session() as tel:
+        if format == "csv":
+            name, text = telemetry_query.plant_readings_csv(session, tel, viewer, plant_id, metric, start=start,
+                                                            end=end)
+            return Response(text, media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        series = telemetry_query.plant_series(session, tel, viewer, plant_id, metric, start=start, end=end,
+                                              max_points=max_points)
+    return series.to_dict()
