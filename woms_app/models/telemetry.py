@@ -41,6 +41,12 @@ class PlantDailyEnergy(TelemetryModel, table=True):
     first_ts: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
     last_ts: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
     updated_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
+    # The part of the day whose raw readings were already purged (retention): totals above =
+    # purged part + readings still present, so re-running a roll-up never double counts.
+    purged_energy_kwh: float = 0.0
+    purged_readings: int = 0
+    purged_covered_s: float = 0.0
+    purged_last_ts: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
 
 
 class PlantDailyKpi(TelemetryModel, table=True):

@@ -52,6 +52,7 @@ def _seed_demo_vendors(session: Session, orgs: dict[str, Organization]) -> int:
     from woms_app.core.security import encrypt_json
     from woms_app.emulator.demo import demo_vendor_accounts
     from woms_app.models.vendor import Vendor
+    from woms_app.vendors import VendorManager
 
     n = 0
     for spec in demo_vendor_accounts(get_settings().emulator_url):
@@ -60,8 +61,11 @@ def _seed_demo_vendors(session: Session, orgs: dict[str, Organization]) -> int:
             continue
         exists = session.exec(select(Vendor).where(Vendor.org_id == org.id, Vendor.name == spec["name"])).first()
         if exists is None:
+            budget = VendorManager.adapter_class(spec["vendor_type"]).default_budget
             vendor = Vendor(org_id=org.id, name=spec["name"], vendor_type=spec["vendor_type"],
-                            base_url=spec["base_url"], credentials_encrypted=encrypt_json(spec["credentials"]))
+                            base_url=spec["base_url"], credentials_encrypted=encrypt_json(spec["credentials"]),
+                            rate_limit_requests=budget.requests, rate_limit_window_s=budget.window_s,
+                            max_concurrency=budget.max_concurrency)
             session.add(vendor)
             session.flush()
             audit.record_write(session, SYSTEM, "create", "vendors", vendor.id, org_id=org.id, detail="demo seed")

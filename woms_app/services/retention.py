@@ -1,0 +1,148 @@
+"""Retention: roll readings up into ``plant_daily_energy`` per plant-local day, then purge raw
+readings older than 24 h.
+
+Both steps are idempotent. The purge of one plant happens in the same telemetry transaction as
+the roll-up of what it deletes: the deleted readings' contribution moves into the day row's
+``purged_*`` part before the rows go, so a reading is never deleted without being rolled up and
+never counted twice (a reading re-inserted at or before ``purged_last_ts`` is ignored).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from woms_app.core import feed
+from woms_app.core.clock import utcnow
+from woms_app.models.plant import Plant
+from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+from woms_app.services.telemetry import (
+    _as_utc,
+    contributions,
+    day_aggregate,
+    day_length_s,
+    local_day,
+    prev_reading_ts,
+    zone,
+)
+from woms_app.services.viewer import Viewer, org_filter
+
+log = logging.getLogger(__name__)
+
+KEEP = timedelta(hours=24)
+
+
+@dataclass
+class RetentionResult:
+    plants: int = 0
+    days_rolled_up: int = 0
+    readings_deleted: int = 0
+
+
+def _days_with_readings(tsession: Session, plant_id: int, tz) -> list[date]:
+    rng = tsession.exec(select(sa.func.min(TelemetryReading.ts), sa.func.max(TelemetryReading.ts))
+                        .where(TelemetryReading.plant_id == plant_id)).one()
+    if rng[0] is None:
+        return []
+    first, last = local_day(_as_utc(rng[0]), tz), local_day(_as_utc(rng[1]), tz)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _write_day(tsession: Session, plant: Plant, day: date, tz, now: datetime) -> bool:
+    agg = day_aggregate(tsession, plant.id, day, tz)
+    if agg.readings == 0:
+        return False
+    row = tsession.get(PlantDailyEnergy, (plant.id, day))
+    if row is None:
+        row = PlantDailyEnergy(plant_id=plant.id, day=day, org_id=plant.org_id, timezone=plant.timezone)
+    row.org_id, row.timezone = plant.org_id, plant.timezone
+    row.energy_kwh = round(agg.energy_kwh, 6)
+    row.peak_power_kw = agg.peak_kw
+    row.readings_count = agg.readings
+    row.coverage_pct = round(min(100.0, 100.0 * agg.covered_s / day_length_s(day, tz)), 3)
+    row.first_ts, row.last_ts, row.updated_at = agg.first_ts, agg.last_ts, now
+    tsession.add(row)
+    return True
+
+
+def roll_up_plant(tsession: Session, plant: Plant, now: datetime | None = None) -> int:
+    """(Re)compute the roll-up rows of every day that still has readings. Returns days written."""
+    now = now or utcnow()
+    tz = zone(plant.timezone)
+    n = 0
+    for day in _days_with_readings(tsession, plant.id, tz):
+        n += _write_day(tsession, plant, day, tz, now)
+    tsession.flush()
+    return n
+
+
+def purge_plant(tsession: Session, plant: Plant, cutoff: datetime, now: datetime | None = None) -> int:
+    """Move the contribution of readings older than ``cutoff`` into their day rows, then delete them."""
+    now = now or utcnow()
+    tz = zone(plant.timezone)
+    old = tsession.exec(select(TelemetryReading.ts, TelemetryReading.generation_power_kw)
+                        .where(TelemetryReading.plant_id == plant.id, TelemetryReading.ts < cutoff)
+                        .order_by(TelemetryReading.ts)).all()
+    if not old:
+        return 0
+    by_day: dict[date, list] = {}
+    for ts, power in old:
+        by_day.setdefault(local_day(ts, tz), []).append((ts, power))
+    prev = prev_reading_ts(tsession, plant.id, min(by_day), tz)
+    for day in sorted(by_day):
+        row = tsession.get(PlantDailyEnergy, (plant.id, day))
+        if row is None:  # roll_up_plant normally wrote it; be safe anyway
+            _write_day(tsession, plant, day, tz, now)
+            tsession.flush()
+            row = tsession.get(PlantDailyEnergy, (plant.id, day))
+        points = by_day[day]
+        if row.purged_last_ts is not None:
+            points = [p for p in points if p[0] > row.purged_last_ts]  # already counted once
+            prev = row.purged_last_ts
+        for ts, power, step in contributions(points, prev):
+            row.purged_readings += 1
+            if power is not None:
+                row.purged_covered_s += step
+                row.purged_energy_kwh += max(power, 0.0) * step / 3600.0
+            row.purged_last_ts = ts
+        if points:
+            prev = points[-1][0]
+        tsession.add(row)
+    tsession.flush()
+    result = tsession.execute(sa.delete(TelemetryReading).where(TelemetryReading.plant_id == plant.id,
+                                                                TelemetryReading.ts < cutoff))
+    return result.rowcount or 0
+
+
+def run_retention(session: Session, tsession_factory, viewer: Viewer, now: datetime | None = None,
+                  keep: timedelta = KEEP) -> RetentionResult:
+    """Roll up and purge every plant in the viewer's scope (SYSTEM for the hourly job).
+
+    ``tsession_factory`` is a context manager factory (``core.db.telemetry_session``): each plant
+    commits on its own, so one plant's failure never loses another's work.
+    """
+    now = now or utcnow()
+    cutoff = now - keep
+    result = RetentionResult()
+    plants = session.exec(select(Plant).where(org_filter(viewer, Plant.org_id)).order_by(Plant.id)).all()
+    orgs: set[int] = set()
+    for plant in plants:
+        try:
+            with tsession_factory() as tsession:
+                result.days_rolled_up += roll_up_plant(tsession, plant, now)
+                deleted = purge_plant(tsession, plant, cutoff, now)
+                # the days of the purged readings are final once purged: refresh their totals
+                roll_up_plant(tsession, plant, now)
+        except Exception:
+            log.exception("retention failed for plant %s", plant.id)
+            continue
+        result.plants += 1
+        result.readings_deleted += deleted
+        if deleted:
+            orgs.add(plant.org_id)
+    for org_id in orgs:
+        feed.publish(org_id, feed.METRICS)
+    return result

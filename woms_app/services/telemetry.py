@@ -1,0 +1,241 @@
+"""Telemetry storage: idempotent bulk upserts, day energy, plant current metrics, freshness.
+
+Energy is integrated the same way everywhere (plant metrics, daily roll-ups, retention): every
+reading contributes ``power × step`` where ``step`` is the time since the previous reading of the
+same plant, capped at ``MAX_STEP`` (a gap counts as missing data, not as energy). Contributions are
+additive, so a day's energy is the same whether it is computed at once or in parts (retention
+rolls the purged part up before deleting it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from woms_app.core.clock import utcnow
+from woms_app.models.enums import Freshness
+from woms_app.models.plant import Plant
+from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+
+MAX_STEP = timedelta(minutes=5)  # the vendors' sampling interval; longer gaps are missing data
+CHUNK = 2000  # rows per INSERT statement batch
+OFFLINE_AFTER = timedelta(hours=1)  # no data for this long in daylight → offline
+READING_FIELDS = ("generation_power_kw", "voltage_v", "current_a", "temperature_c", "irradiance_w_m2")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def insert_for(session: Session, table: sa.Table):
+    """The dialect's INSERT (with ON CONFLICT support) for ``table``."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are implemented for SQLite and PostgreSQL, not {name}")
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and f not in (float("inf"), float("-inf")) else None  # NaN / inf → missing
+
+
+def upsert_readings(tsession: Session, plant_id: int, org_id: int, readings: Iterable) -> int:
+    """Insert or update readings of one plant on (plant_id, ts), in bulk. Returns rows written.
+
+    ``readings`` are ``woms_app.vendors.Reading`` records (or anything with ``ts`` and the fields).
+    Duplicate instants keep the last one; NaN/inf become missing values.
+    """
+    rows: dict[datetime, dict] = {}
+    for r in readings:
+        ts = r.ts
+        if ts.tzinfo is None:
+            raise ValueError("naive reading timestamp")
+        ts = ts.astimezone(timezone.utc)
+        rows[ts] = {"plant_id": plant_id, "ts": ts, "org_id": org_id,
+                    **{f: _num(getattr(r, f, None)) for f in READING_FIELDS}}
+    if not rows:
+        return 0
+    table = TelemetryReading.__table__
+    stmt = insert_for(tsession, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.plant_id, table.c.ts],
+        set_={f: stmt.excluded[f] for f in (*READING_FIELDS, "org_id")},
+    )
+    values = list(rows.values())
+    for i in range(0, len(values), CHUNK):
+        tsession.execute(stmt, values[i:i + CHUNK])  # executemany → insertmanyvalues batches
+    return len(values)
+
+
+def last_reading_times(tsession: Session, plant_ids: Sequence[int]) -> dict[int, datetime]:
+    if not plant_ids:
+        return {}
+    rows = tsession.exec(select(TelemetryReading.plant_id, sa.func.max(TelemetryReading.ts))
+                         .where(TelemetryReading.plant_id.in_(list(plant_ids)))
+                         .group_by(TelemetryReading.plant_id)).all()
+    out = {}
+    for pid, ts in rows:
+        if ts is not None:
+            out[pid] = ts if isinstance(ts, datetime) and ts.tzinfo else _as_utc(ts)
+    return out
+
+
+def _as_utc(value) -> datetime:
+    # aggregates (max) bypass the column type on SQLite and come back as text
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- energy integration
+@dataclass
+class DayAggregate:
+    energy_kwh: float = 0.0
+    readings: int = 0
+    covered_s: float = 0.0
+    peak_kw: float | None = None
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+
+    def add(self, ts: datetime, power: float | None, step_s: float) -> None:
+        self.readings += 1
+        self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
+        self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+        if power is None:
+            return
+        self.covered_s += step_s
+        self.energy_kwh += max(power, 0.0) * step_s / 3600.0
+        self.peak_kw = power if self.peak_kw is None else max(self.peak_kw, power)
+
+
+def contributions(points: Sequence[tuple[datetime, float | None]], prev_ts: datetime | None = None
+                  ) -> list[tuple[datetime, float | None, float]]:
+    """``(ts, power, step_s)`` per reading (sorted by ts); ``prev_ts`` = the reading before the first."""
+    out = []
+    cap = MAX_STEP.total_seconds()
+    for ts, power in sorted(points, key=lambda p: p[0]):
+        step = cap if prev_ts is None else min((ts - prev_ts).total_seconds(), cap)
+        out.append((ts, power, max(step, 0.0)))
+        prev_ts = ts
+    return out
+
+
+def local_day(ts: datetime, tz: ZoneInfo) -> date:
+    return ts.astimezone(tz).date()
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC instants of the start and end of a plant-local day (23 h or 25 h on DST days)."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    return start, end
+
+
+def day_length_s(day: date, tz: ZoneInfo) -> float:
+    start, end = day_bounds(day, tz)
+    return (end - start).total_seconds()
+
+
+def _points(tsession: Session, plant_id: int, start: datetime, end: datetime) -> list[tuple[datetime, float | None]]:
+    rows = tsession.exec(select(TelemetryReading.ts, TelemetryReading.generation_power_kw)
+                         .where(TelemetryReading.plant_id == plant_id, TelemetryReading.ts >= start,
+                                TelemetryReading.ts < end).order_by(TelemetryReading.ts)).all()
+    return [(ts, p) for ts, p in rows]
+
+
+def _prev_ts(tsession: Session, plant_id: int, before: datetime) -> datetime | None:
+    ts = tsession.exec(select(sa.func.max(TelemetryReading.ts))
+                       .where(TelemetryReading.plant_id == plant_id, TelemetryReading.ts < before)).one()
+    return None if ts is None else _as_utc(ts)
+
+
+def prev_reading_ts(tsession: Session, plant_id: int, day: date, tz: ZoneInfo) -> datetime | None:
+    """The last reading before ``day`` (still present, or already purged into the previous day's row)."""
+    start, _ = day_bounds(day, tz)
+    prev = _prev_ts(tsession, plant_id, start)
+    if prev is None:
+        before = tsession.get(PlantDailyEnergy, (plant_id, day - timedelta(days=1)))
+        prev = before.purged_last_ts if before is not None else None
+    return prev
+
+
+def day_aggregate(tsession: Session, plant_id: int, day: date, tz: ZoneInfo) -> DayAggregate:
+    """A plant-local day: the part already purged (its roll-up row) + the readings still present."""
+    start, end = day_bounds(day, tz)
+    row = tsession.get(PlantDailyEnergy, (plant_id, day))
+    agg = DayAggregate()
+    prev = prev_reading_ts(tsession, plant_id, day, tz)
+    if row is not None and row.purged_readings:
+        agg.energy_kwh, agg.readings, agg.covered_s = row.purged_energy_kwh, row.purged_readings, row.purged_covered_s
+        agg.peak_kw, agg.first_ts = row.peak_power_kw, row.first_ts
+        agg.last_ts = row.purged_last_ts
+        prev = row.purged_last_ts or prev
+    points = _points(tsession, plant_id, start, end)
+    if row is not None and row.purged_last_ts is not None:
+        points = [p for p in points if p[0] > row.purged_last_ts]
+    for ts, power, step in contributions(points, prev):
+        agg.add(ts, power, step)
+    return agg
+
+
+# ---------------------------------------------------------------- plant metrics and freshness
+def update_plant_metrics(session: Session, tsession: Session, plants: Sequence[Plant],
+                         now: datetime | None = None) -> None:
+    """``current_power_kw``, ``daily_energy_mwh`` (plant-local today) and ``last_reading_at``."""
+    now = now or utcnow()
+    last = last_reading_times(tsession, [p.id for p in plants])
+    for plant in plants:
+        ts = last.get(plant.id)
+        if ts is None:
+            continue
+        tz = zone(plant.timezone)
+        power = tsession.exec(select(TelemetryReading.generation_power_kw)
+                              .where(TelemetryReading.plant_id == plant.id, TelemetryReading.ts == ts)).first()
+        today = local_day(now, tz)
+        agg = day_aggregate(tsession, plant.id, today, tz)
+        plant.last_reading_at = ts
+        plant.current_power_kw = None if power is None else round(float(power), 3)
+        plant.daily_energy_mwh = round(agg.energy_kwh / 1000.0, 6) if agg.readings else 0.0
+        plant.updated_at = now
+        session.add(plant)
+
+
+def is_daylight(plant: Plant, at: datetime) -> bool:
+    """The sun is up at the plant (pvlib solar position; 07–19 local time without coordinates)."""
+    if plant.latitude is None or plant.longitude is None:
+        hour = at.astimezone(zone(plant.timezone)).hour
+        return 7 <= hour < 19
+    import pandas as pd
+    from pvlib import solarposition
+
+    pos = solarposition.get_solarposition(pd.DatetimeIndex([at]), plant.latitude, plant.longitude)
+    return float(pos["apparent_elevation"].iloc[0]) > 0.0
+
+
+def freshness(plant: Plant, poll_interval_s: int, now: datetime | None = None) -> Freshness:
+    """fresh (≤ 2× poll interval old), stale (older), offline (no data for an hour in daylight), no_data."""
+    now = now or utcnow()
+    if plant.last_reading_at is None:
+        return Freshness.NO_DATA
+    age = now - plant.last_reading_at
+    if age <= timedelta(seconds=2 * poll_interval_s):
+        return Freshness.FRESH
+    if age > OFFLINE_AFTER and is_daylight(plant, now):
+        return Freshness.OFFLINE
+    return Freshness.STALE
