@@ -1,7 +1,6 @@
 """Sungrow iSolarCloud OpenAPI (family 1) emulation (vendor-apis.md Part B)."""
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -404,5 +403,3 @@ def duplicate_points(data: Any) -> Any:
                 data[k] = list(reversed(frames + frames[: max(1, len(frames) // 3)]))
     return data
 
-
-_ = math  # keep import for symmetry with the SOLARMAN module

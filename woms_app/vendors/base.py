@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence
 
@@ -92,6 +92,7 @@ class VendorTypeInfo:
     label: str
     credential_fields: tuple[str, ...]
     secret_fields: tuple[str, ...]
+    optional_credential_fields: tuple[str, ...]
     default_budget: Budget
     default_base_url: str
 

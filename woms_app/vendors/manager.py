@@ -48,6 +48,7 @@ class VendorManager:
                 label=a.label,
                 credential_fields=a.credential_fields,
                 secret_fields=a.secret_fields,
+                optional_credential_fields=a.optional_credential_fields,
                 default_budget=a.default_budget,
                 default_base_url=a.default_base_url,
             )

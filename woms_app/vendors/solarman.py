@@ -28,10 +28,9 @@ from woms_app.vendors.base import (
 from woms_app.vendors.errors import (
     VendorAuthError,
     VendorBadResponse,
-    VendorError,
     VendorNotSupported,
 )
-from woms_app.vendors.http import call_with_policy, check_solarman, request_json, scrub
+from woms_app.vendors.http import call_with_policy, check_solarman, request_json
 from woms_app.vendors.limiter import Budget
 from woms_app.vendors.parsing import (
     AMPS,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from woms_app.core.clock import utcnow
@@ -465,6 +465,3 @@ class SungrowAdapter(BaseVendorAdapter):
                     out[a.external_id] = a
         return sorted(out.values(), key=lambda a: (a.started_at or since, a.external_id))
 
-
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
