@@ -14,7 +14,7 @@ from alembic import context
 
 import woms_app.models  # noqa: F401  (registers every table)
 from woms_app.core.config import get_settings
-from woms_app.core.db import MainModel, TelemetryModel, make_engine
+from woms_app.core.db import MainModel, TelemetryModel, include_name, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -39,6 +39,7 @@ def _configure_kwargs(name: str, url: str) -> dict:
         render_as_batch=url.startswith("sqlite"),  # SQLite ALTERs go through batch mode
         compare_type=True,
         compare_server_default=False,
+        include_name=include_name,
     )
 
 

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tests.conftest import BOTH_DATABASES, migrate
-from woms_app.core.db import MainModel, TelemetryModel, make_engine
+from woms_app.core.db import MainModel, TelemetryModel, include_name, make_engine
 
 
 @BOTH_DATABASES
@@ -20,7 +20,7 @@ def test_migrations_match_models(fresh_databases):
         engine = make_engine(url)
         try:
             with engine.connect() as conn:
-                ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+                ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
                 diff = compare_metadata(ctx, metadata)
                 tables = set(sa.inspect(conn).get_table_names())
             assert diff == [], f"migrations differ from models: {diff}"

@@ -6,7 +6,10 @@ SQLAlchemy metadata so that each Alembic branch manages only its own tables.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -38,6 +41,74 @@ class TelemetryModel(SQLModel, registry=telemetry_registry):
 
 
 _engines: dict[str, Engine] = {}
+
+_PARTITION_RE = re.compile(r"^telemetry_readings_(p\d{8}|default)$")
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic filter: the daily partitions of telemetry_readings are managed at run time, not by migrations."""
+    return not (type_ == "table" and name is not None and _PARTITION_RE.match(name))
+
+
+# ------------------------------------------------------------------ row-level security context
+@dataclass(frozen=True)
+class DbContext:
+    """Who the current transaction acts for, as PostgreSQL's row-level security policies see it.
+
+    ``role`` is SUPERADMIN | GOVT | ORG | SYSTEM (jobs, migrations' data steps). Without a context the
+    policies let nothing through.
+    """
+
+    role: str
+    org_id: int | None = None
+    account_id: int | None = None
+
+
+SYSTEM_CONTEXT = DbContext(role="SYSTEM")
+_current_context: ContextVar[DbContext | None] = ContextVar("woms_db_context", default=None)
+
+
+@contextmanager
+def db_context(ctx: DbContext | None) -> Iterator[None]:
+    """Sessions opened inside this block act for ``ctx`` (unless given another explicitly)."""
+    token = _current_context.set(ctx)
+    try:
+        yield
+    finally:
+        _current_context.reset(token)
+
+
+def bind_db_context(ctx: DbContext | None) -> None:
+    """Sessions opened later in the current task act for ``ctx`` (an event handler, after its auth check)."""
+    _current_context.set(ctx)
+
+
+def set_context(session: Session, ctx: DbContext | None) -> None:
+    """Make ``session`` act for ``ctx`` from now on (this transaction and the following ones)."""
+    session.info["woms_ctx"] = ctx
+    if session.in_transaction():
+        _apply_context(session, ctx)
+
+
+_SET_CONTEXT = sa.text("SELECT set_config('woms.role', :r, true), set_config('woms.org_id', :o, true), "
+                       "set_config('woms.account_id', :a, true)")
+
+
+def _context_params(ctx: DbContext | None) -> dict[str, str]:
+    return {"r": ctx.role if ctx else "", "o": "" if ctx is None or ctx.org_id is None else str(ctx.org_id),
+            "a": "" if ctx is None or ctx.account_id is None else str(ctx.account_id)}
+
+
+def _apply_context(session: Session, ctx: DbContext | None) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_SET_CONTEXT, _context_params(ctx))
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session, transaction, connection) -> None:  # noqa: ARG001
+    """Every transaction on PostgreSQL starts by naming its viewer (transaction-local settings)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_CONTEXT, _context_params(session.info.get("woms_ctx")))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -86,9 +157,13 @@ def dispose_engines() -> None:
 
 
 @contextmanager
-def main_session() -> Iterator[Session]:
-    """A session on the main database; commits on success, rolls back on error."""
+def main_session(ctx: DbContext | None = None) -> Iterator[Session]:
+    """A session on the main database; commits on success, rolls back on error.
+
+    It acts for ``ctx`` (default: the enclosing :func:`db_context`) under PostgreSQL row-level security.
+    """
     with Session(main_engine(), expire_on_commit=False) as session:
+        session.info["woms_ctx"] = ctx if ctx is not None else _current_context.get()
         try:
             yield session
             session.commit()
@@ -98,8 +173,10 @@ def main_session() -> Iterator[Session]:
 
 
 @contextmanager
-def telemetry_session() -> Iterator[Session]:
+def telemetry_session(ctx: DbContext | None = None) -> Iterator[Session]:
+    """A session on the telemetry database (same rules as :func:`main_session`)."""
     with Session(telemetry_engine(), expire_on_commit=False) as session:
+        session.info["woms_ctx"] = ctx if ctx is not None else _current_context.get()
         try:
             yield session
             session.commit()
@@ -118,4 +195,10 @@ __all__ = [
     "telemetry_session",
     "make_engine",
     "dispose_engines",
+    "DbContext",
+    "SYSTEM_CONTEXT",
+    "db_context",
+    "set_context",
+    "bind_db_context",
+    "include_name",
 ]

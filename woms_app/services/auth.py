@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from woms_app.core import security
 from woms_app.core.clock import utcnow
 from woms_app.core.config import get_settings
+from woms_app.core.db import DbContext, set_context
 from woms_app.core.errors import Forbidden, NotAuthenticated, TooManyAttempts, ValidationFailed
 from woms_app.models.enums import AccountType
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
@@ -61,6 +62,9 @@ def _throttle_check(session: Session, email: str) -> None:
 
 
 def viewer_for(session: Session, account: Account) -> Viewer:
+    """The viewer of ``account``; from here on ``session`` acts for it under row-level security."""
+    set_context(session, DbContext(role=AccountType(account.account_type).value, org_id=account.org_id,
+                                   account_id=account.id))
     org_name = ""
     if account.org_id is not None:
         org = session.get(Organization, account.org_id)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from woms_app.core.db import SYSTEM_CONTEXT, DbContext
 from woms_app.core.errors import Forbidden, NotFound
 from woms_app.models.enums import AccountType
 
@@ -42,6 +43,13 @@ class Viewer:
     @property
     def can_write(self) -> bool:
         return self.role != AccountType.GOVT
+
+    @property
+    def db_context(self) -> DbContext:
+        """How PostgreSQL's row-level security sees this viewer (the second wall)."""
+        if self is SYSTEM or (self.account_id is None and self.email == "system"):
+            return SYSTEM_CONTEXT
+        return DbContext(role=self.role.value, org_id=self.org_id, account_id=self.account_id)
 
     @property
     def fleet_wide(self) -> bool:

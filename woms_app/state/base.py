@@ -12,7 +12,7 @@ from http.cookies import SimpleCookie
 import reflex as rx
 
 from woms_app.api.deps import COOKIE_NAME
-from woms_app.core.db import main_session
+from woms_app.core.db import bind_db_context, main_session
 from woms_app.core.errors import NotAuthenticated
 from woms_app.pages import routes
 from woms_app.services import auth
@@ -60,6 +60,8 @@ class AuthState(rx.State):
             self.signed_in = False
             raise NotAuthenticated("Your session has ended. Please sign in again.")
         self._show_identity(viewer)
+        # the rest of this handler's database sessions act for the viewer (PostgreSQL row-level security)
+        bind_db_context(viewer.db_context)
         return viewer
 
     def _show_identity(self, viewer: Viewer) -> None:
