@@ -30,7 +30,8 @@ def _urls() -> dict[str, str]:
     if urls:
         return urls
     settings = get_settings()
-    return {"main": settings.database_url, "telemetry": settings.telemetry_database_url}
+    return {"main": settings.migration_database_url or settings.database_url,
+            "telemetry": settings.migration_telemetry_database_url or settings.telemetry_database_url}
 
 
 def _configure_kwargs(name: str, url: str) -> dict:

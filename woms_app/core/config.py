@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     demo: bool = True
     database_url: str = f"sqlite:///{DATA_DIR / 'woms.db'}"
     telemetry_database_url: str = f"sqlite:///{DATA_DIR / 'woms_telemetry.db'}"
+    # Migrations run as the owner of the schema; the app itself connects as a role that owns nothing
+    # (PostgreSQL row-level security). Empty: the same URLs as the app.
+    migration_database_url: str = ""
+    migration_telemetry_database_url: str = ""
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     # Fernet key (urlsafe base64, 32 bytes) for vendor credentials at rest; derived from
     # the secret key when empty.
