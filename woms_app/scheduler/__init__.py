@@ -1,1 +1,1 @@
-
+"""Background jobs (APScheduler, one leader): see ``runner``."""

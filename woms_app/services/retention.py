@@ -117,6 +117,21 @@ def purge_plant(tsession: Session, plant: Plant, cutoff: datetime, now: datetime
     return result.rowcount or 0
 
 
+def _finalize_kpis(cutoff: datetime, now: datetime) -> bool:
+    """The daily PR/efficiency figures of the days about to lose readings (services.kpis), first.
+    False (purge nothing this time) when they cannot be computed."""
+    try:
+        from woms_app.services import kpis
+    except ImportError:  # analytics not installed: nothing else to roll up
+        return True
+    try:
+        kpis.finalize_before_purge(cutoff, now)
+    except Exception:
+        log.exception("daily KPIs could not be finalized; readings are kept until they are")
+        return False
+    return True
+
+
 def run_retention(session: Session, tsession_factory, viewer: Viewer, now: datetime | None = None,
                   keep: timedelta = KEEP) -> RetentionResult:
     """Roll up and purge every plant in the viewer's scope (SYSTEM for the hourly job).
@@ -128,12 +143,13 @@ def run_retention(session: Session, tsession_factory, viewer: Viewer, now: datet
     cutoff = now - keep
     result = RetentionResult()
     plants = session.exec(select(Plant).where(org_filter(viewer, Plant.org_id)).order_by(Plant.id)).all()
+    purge = _finalize_kpis(cutoff, now)
     orgs: set[int] = set()
     for plant in plants:
         try:
             with tsession_factory() as tsession:
                 result.days_rolled_up += roll_up_plant(tsession, plant, now)
-                deleted = purge_plant(tsession, plant, cutoff, now)
+                deleted = purge_plant(tsession, plant, cutoff, now) if purge else 0
                 # the days of the purged readings are final once purged: refresh their totals
                 roll_up_plant(tsession, plant, now)
         except Exception:
