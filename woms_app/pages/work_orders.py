@@ -1,0 +1,202 @@
+"""/work-orders — list with filters, create dialog, detail dialog (plants, status, history), CSV export."""
+import reflex as rx
+
+from woms_app.components.filter_select import filter_select
+from woms_app.components.layout import app_frame
+from woms_app.components.status_badge import priority_badge, work_order_status_badge
+from woms_app.components.work_order_form import work_order_form_dialog
+from woms_app.pages import routes
+from woms_app.state.base import AuthState
+from woms_app.state.work_orders import (
+    PAGE_SIZE,
+    PRIORITY_CHOICES,
+    STATUS_CHOICES,
+    WorkOrderFormState,
+    WorkOrdersState as W,
+)
+
+
+def _filters() -> rx.Component:
+    return rx.hstack(
+        rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search title or #id…", value=W.search,
+                 on_change=W.set_search.debounce(300), width="16rem", data_testid="wo-search"),
+        filter_select(W.status_filter, STATUS_CHOICES, W.set_status_filter, testid="wo-filter-status"),
+        filter_select(W.priority_filter, PRIORITY_CHOICES, W.set_priority_filter, testid="wo-filter-priority"),
+        filter_select(W.plant_filter, W.plant_choices, W.set_plant_filter, testid="wo-filter-plant",
+                      value_key="id", label_key="name", width="14rem"),
+        rx.spacer(),
+        rx.text(W.page_label, size="2", color_scheme="gray", data_testid="wo-page-label"),
+        rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=W.prev_page, disabled=W.page <= 1,
+                  aria_label="Previous page"),
+        rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=W.next_page,
+                  disabled=W.page * PAGE_SIZE >= W.total, aria_label="Next page"),
+        width="100%", align="center", wrap="wrap",
+    )
+
+
+def _row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text("#" + r["id"], color_scheme="gray", size="2")),
+        rx.table.row_header_cell(rx.button(r["title"], on_click=W.open_detail(r["id"]), variant="ghost", size="2",
+                                           data_testid="wo-open", style={"text_align": "left", "height": "auto"})),
+        rx.table.cell(rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.text(r["org"], size="2"),
+                              rx.text(r["plants"], size="2"))),
+        rx.table.cell(rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.text(r["plants"], size="2"), "")),
+        rx.table.cell(priority_badge(r["priority"])),
+        rx.table.cell(work_order_status_badge(r["status"], data_testid="wo-status")),
+        rx.table.cell(rx.vstack(rx.text(r["created"], size="2"), rx.text(r["created_by"], size="1", color_scheme="gray"),
+                                spacing="0")),
+        data_testid="wo-row",
+    )
+
+
+def _table() -> rx.Component:
+    fleet = AuthState.is_superadmin | AuthState.is_govt
+    return rx.table.root(
+        rx.table.header(rx.table.row(
+            rx.table.column_header_cell("#"), rx.table.column_header_cell("Title"),
+            rx.table.column_header_cell(rx.cond(fleet, "Organization", "Plants")),
+            rx.table.column_header_cell(rx.cond(fleet, "Plants", "")),
+            rx.table.column_header_cell("Priority"), rx.table.column_header_cell("Status"),
+            rx.table.column_header_cell("Created"))),
+        rx.table.body(rx.foreach(W.rows, _row)),
+        variant="surface", width="100%",
+    )
+
+
+def _list() -> rx.Component:
+    return rx.cond(
+        W.loading & (W.rows.length() == 0),
+        rx.center(rx.spinner(size="3"), padding="3rem", width="100%", data_testid="wo-loading"),
+        rx.cond(
+            W.total > 0,
+            _table(),
+            rx.callout(rx.cond(W.has_filters, "No work orders match these filters.",
+                               "No work orders yet. Create one here or from an alert."),
+                       icon="clipboard-list", width="100%", data_testid="wo-empty"),
+        ),
+    )
+
+
+# ---------------------------------------------------------------- detail dialog
+
+def _detail_plant(p) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(p["name"], weight="medium", size="2")),
+        rx.table.cell(rx.cond(p["active"] == "yes", rx.badge("Active", color_scheme="green", variant="soft"),
+                              rx.badge("Released", color_scheme="gray", variant="soft"))),
+        rx.table.cell(rx.vstack(rx.text(p["assigned"], size="1"),
+                                rx.cond(p["ended"] != "", rx.text("ended " + p["ended"], size="1", color_scheme="gray")),
+                                spacing="0")),
+        rx.table.cell(rx.cond(
+            AuthState.can_write & (p["active"] == "yes"),
+            rx.button(rx.icon("unlink", size=14), "Remove", size="1", variant="soft", color_scheme="red",
+                      on_click=W.deactivate_plant(p["plant_id"]), data_testid="wo-deactivate-plant"),
+        )),
+        data_testid="wo-detail-plant",
+    )
+
+
+def _add_plant() -> rx.Component:
+    return rx.cond(
+        AuthState.can_write & (W.detail["active"] == "yes"),
+        rx.vstack(
+            rx.input(rx.input.slot(rx.icon("plus", size=14)), placeholder="Add a plant: type to search…",
+                     value=W.add_plant_search, on_change=W.search_add_plant.debounce(250), width="100%",
+                     data_testid="wo-add-plant-search"),
+            rx.foreach(W.add_plant_options, lambda o: rx.hstack(
+                rx.text(o["name"], size="2"),
+                rx.cond(o["busy"] != "", rx.badge(o["busy"], color_scheme="orange", variant="soft")),
+                rx.spacer(),
+                rx.button("Add", size="1", variant="soft", on_click=W.assign_plant(o["id"]),
+                          data_testid="wo-add-plant-option"),
+                width="100%", align="center", data_testid="wo-add-plant-row", data_plant=o["name"])),
+            rx.cond(W.add_plant_error != "",
+                    rx.callout(W.add_plant_error, icon="circle-alert", color_scheme="red", size="1",
+                               data_testid="wo-add-plant-error")),
+            spacing="2", width="100%",
+        ),
+    )
+
+
+def _history_row(h) -> rx.Component:
+    return rx.hstack(
+        rx.icon("history", size=14, color=rx.color("gray", 9)),
+        rx.vstack(
+            rx.text(h["what"], size="2", weight="medium"),
+            rx.text(h["at"] + " · " + h["who"], size="1", color_scheme="gray"),
+            rx.cond(h["note"] != "", rx.text(h["note"], size="1")),
+            spacing="0",
+        ),
+        align="start", spacing="2", data_testid="wo-history-row",
+    )
+
+
+def _detail_dialog() -> rx.Component:
+    d = W.detail
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.hstack(
+                rx.dialog.title("#" + d["id"] + " " + d["title"], margin="0", data_testid="wo-detail-title"),
+                rx.spacer(),
+                rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", color_scheme="gray",
+                                               aria_label="Close")),
+                width="100%", align="center",
+            ),
+            rx.hstack(
+                work_order_status_badge(d["status"], data_testid="wo-detail-status"),
+                priority_badge(d["priority"]),
+                rx.text(d["org"], size="2", color_scheme="gray"),
+                rx.text("created " + d["created"] + " by " + d["created_by"], size="2", color_scheme="gray"),
+                rx.cond(d["closed"] != "", rx.text("closed " + d["closed"], size="2", color_scheme="gray")),
+                spacing="3", align="center", wrap="wrap", margin_y="0.75rem",
+            ),
+            rx.cond(d["description"] != "", rx.text(d["description"], size="2", white_space="pre-wrap",
+                                                    margin_bottom="0.75rem")),
+            rx.cond(
+                AuthState.can_write & (W.detail_next.length() > 0),
+                rx.hstack(
+                    rx.foreach(W.detail_next, lambda t: rx.button(
+                        t["label"], size="2", color_scheme=t["color"], variant="soft", disabled=W.detail_busy,
+                        on_click=W.change_status(t["value"]), data_testid="wo-transition-" + t["value"])),
+                    spacing="2", margin_bottom="0.75rem",
+                ),
+            ),
+            rx.heading("Plants", size="3", margin_bottom="0.5rem"),
+            rx.cond(W.detail_plants.length() > 0,
+                    rx.table.root(rx.table.body(rx.foreach(W.detail_plants, _detail_plant)), size="1", width="100%",
+                                  variant="surface"),
+                    rx.text("No plants.", size="2", color_scheme="gray")),
+            rx.box(_add_plant(), margin_top="0.5rem", width="100%"),
+            rx.cond(W.detail_alerts.length() > 0, rx.vstack(
+                rx.heading("Linked alerts", size="3"),
+                rx.foreach(W.detail_alerts, lambda a: rx.text(
+                    "#" + a["id"] + " " + a["title"] + " (" + a["severity"] + ", " + a["started"] + ")", size="2")),
+                spacing="1", margin_top="1rem")),
+            rx.heading("History", size="3", margin_top="1rem", margin_bottom="0.5rem"),
+            rx.vstack(rx.foreach(W.detail_history, _history_row), spacing="2", data_testid="wo-history"),
+            max_width="46rem", data_testid="wo-detail",
+        ),
+        open=W.detail_open,
+        on_open_change=W.set_detail_open,
+    )
+
+
+@rx.page(route=routes.WORK_ORDERS, title="Work orders · WOMS",
+         on_load=[AuthState.guard, W.load, W.open_from_url])
+def work_orders_page() -> rx.Component:
+    return app_frame(
+        "Work orders",
+        _filters(),
+        _list(),
+        _detail_dialog(),
+        work_order_form_dialog(),
+        actions=rx.hstack(
+            rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=W.export_csv,
+                      data_testid="wo-export"),
+            rx.cond(AuthState.can_write,
+                    rx.button(rx.icon("plus", size=16), "New work order", on_click=WorkOrderFormState.start,
+                              data_testid="wo-new")),
+            spacing="2",
+        ),
+    )

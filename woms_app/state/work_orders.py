@@ -1,0 +1,446 @@
+"""Work orders: the list with filters, the detail dialog, and the create form (also used on /alerts).
+
+Every handler resolves the viewer from the session (``require_viewer``) and passes ids to the
+services, which scope them: a client calling a handler with a foreign id gets "not found".
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import reflex as rx
+
+from woms_app.core.db import main_session
+from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from woms_app.models.enums import Priority, WorkOrderStatus
+from woms_app.pages import routes
+from woms_app.services import work_orders as svc
+from woms_app.state.base import AuthState
+
+PAGE_SIZE = 20
+OPTIONS_LIMIT = 30
+ALL = "all"
+USER_ERRORS = (ValidationFailed, Conflict, NotFound, Forbidden)
+
+STATUS_CHOICES = [{"value": ALL, "label": "All statuses"}] + [{"value": s.value, "label": s.label} for s in WorkOrderStatus]
+PRIORITY_CHOICES = [{"value": ALL, "label": "All priorities"}] + [{"value": p.value, "label": p.label} for p in Priority]
+PRIORITY_FORM_CHOICES = [{"value": p.value, "label": p.label} for p in Priority]
+TRANSITION_LABELS = {WorkOrderStatus.IN_PROGRESS: "Start work", WorkOrderStatus.DONE: "Mark done",
+                     WorkOrderStatus.CANCELLED: "Cancel work order"}
+
+
+def fmt_time(dt: datetime | None) -> str:
+    return "" if dt is None else f"{dt:%Y-%m-%d %H:%M} UTC"
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value and value != ALL and value.isdigit() else None
+
+
+def _plant_choice(o: svc.PlantOption, fleet_wide: bool) -> dict[str, str]:
+    return {"id": str(o.id), "name": o.name + (f" · {o.org_name}" if fleet_wide else "")}
+
+
+class WorkOrdersState(AuthState):
+    """/work-orders: the list and the detail dialog."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    status_filter: str = ALL
+    priority_filter: str = ALL
+    plant_filter: str = ALL
+    search: str = ""
+    loading: bool = True
+    plant_choices: list[dict[str, str]] = []
+
+    detail_open: bool = False
+    detail: dict[str, str] = {}
+    detail_plants: list[dict[str, str]] = []
+    detail_history: list[dict[str, str]] = []
+    detail_alerts: list[dict[str, str]] = []
+    detail_next: list[dict[str, str]] = []
+    detail_busy: bool = False
+    add_plant_search: str = ""
+    add_plant_options: list[dict[str, str]] = []
+    add_plant_error: str = ""
+
+    # ------------------------------------------------------------ list
+    @rx.event
+    def load(self):
+        viewer = self.require_viewer()
+        self.loading = True
+        yield
+        with main_session() as session:
+            result = svc.list_work_orders(
+                session, viewer, status=None if self.status_filter == ALL else self.status_filter,
+                priority=None if self.priority_filter == ALL else self.priority_filter,
+                plant_id=_int_or_none(self.plant_filter), search=self.search, page=self.page, page_size=PAGE_SIZE)
+            options = svc.plant_options(session, viewer, limit=200)
+        self.total = result.total
+        self.rows = [
+            {
+                "id": str(w.id),
+                "title": w.title,
+                "org": w.org_name,
+                "plants": ", ".join(w.plant_names) or "—",
+                "created": fmt_time(w.created_at),
+                "created_by": w.created_by,
+                "status": w.status.value,
+                "priority": w.priority.value,
+            }
+            for w in result.items
+        ]
+        self.plant_choices = [{"id": ALL, "name": "All plants"}] + [_plant_choice(o, viewer.fleet_wide) for o in options]
+        self.loading = False
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        self.status_filter = value if value in {c["value"] for c in STATUS_CHOICES} else ALL
+        self.page = 1
+        return WorkOrdersState.load
+
+    @rx.event
+    def set_priority_filter(self, value: str):
+        self.priority_filter = value if value in {c["value"] for c in PRIORITY_CHOICES} else ALL
+        self.page = 1
+        return WorkOrdersState.load
+
+    @rx.event
+    def set_plant_filter(self, value: str):
+        self.plant_filter = value if value == ALL or str(value).isdigit() else ALL
+        self.page = 1
+        return WorkOrdersState.load
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = str(value)[:100]
+        self.page = 1
+        return WorkOrdersState.load
+
+    @rx.event
+    def next_page(self):
+        if self.page * PAGE_SIZE < self.total:
+            self.page += 1
+            return WorkOrdersState.load
+
+    @rx.event
+    def prev_page(self):
+        if self.page > 1:
+            self.page -= 1
+            return WorkOrdersState.load
+
+    @rx.event
+    def export_csv(self):
+        self.require_viewer()
+        from urllib.parse import urlencode
+
+        params = {"format": "csv"}
+        if self.status_filter != ALL:
+            params["status"] = self.status_filter
+        if self.priority_filter != ALL:
+            params["priority"] = self.priority_filter
+        if _int_or_none(self.plant_filter):
+            params["plant_id"] = self.plant_filter
+        if self.search:
+            params["q"] = self.search
+        return [rx.download(url=f"/api/work-orders?{urlencode(params)}", filename="work-orders.csv"),
+                rx.toast.info(f"Exporting {self.total} work order(s) as CSV")]
+
+    @rx.var
+    def page_label(self) -> str:
+        if self.total == 0:
+            return "No work orders"
+        first = (self.page - 1) * PAGE_SIZE + 1
+        return f"{first}–{min(self.total, self.page * PAGE_SIZE)} of {self.total}"
+
+    @rx.var
+    def has_filters(self) -> bool:
+        return bool(self.search) or any(f != ALL for f in (self.status_filter, self.priority_filter, self.plant_filter))
+
+    # ------------------------------------------------------------ detail
+    def _show(self, d: svc.WorkOrderDetail) -> None:
+        s = d.summary
+        self.detail = {
+            "id": str(s.id), "title": s.title, "org": s.org_name, "description": d.description,
+            "created": fmt_time(s.created_at), "created_by": s.created_by, "closed": fmt_time(s.closed_at),
+            "active": "yes" if s.status in svc.ACTIVE else "",
+            "status": s.status.value, "priority": s.priority.value,
+        }
+        self.detail_plants = [
+            {"plant_id": str(p.plant_id), "name": p.plant_name, "active": "yes" if p.is_active else "",
+             "assigned": f"{fmt_time(p.assigned_at)} by {p.assigned_by or 'system'}",
+             "ended": f"{fmt_time(p.deactivated_at)} by {p.deactivated_by or 'system'}" if p.deactivated_at else ""}
+            for p in d.plants
+        ]
+        self.detail_history = [
+            {"at": fmt_time(h.at), "who": h.who, "what": _history_text(h), "note": h.note} for h in d.history
+        ]
+        self.detail_alerts = [
+            {"id": str(a.id), "title": a.title, "severity": a.severity, "started": fmt_time(a.started_at)}
+            for a in d.alerts
+        ]
+        self.detail_next = [
+            {"value": t.value, "label": TRANSITION_LABELS.get(t, t.label), "color": t.color} for t in d.next_statuses
+        ]
+
+    @rx.event
+    def open_detail(self, wo_id: int | str):
+        viewer = self.require_viewer()
+        with main_session() as session:
+            d = svc.get_work_order(session, viewer, int(wo_id))
+        self._show(d)
+        self.add_plant_search = ""
+        self.add_plant_options = []
+        self.add_plant_error = ""
+        self.detail_open = True
+
+    @rx.event
+    def open_from_url(self):
+        """``on_load``: /work-orders?wo=<id> opens that work order's detail (links from alerts)."""
+        wo = str(self.router.url.query_parameters.get("wo", ""))
+        if wo.isdigit():
+            return WorkOrdersState.open_detail(int(wo))
+
+    @rx.event
+    def set_detail_open(self, value: bool):
+        self.detail_open = bool(value)
+        if not value:
+            self.detail = {}
+            self.detail_plants = self.detail_history = self.detail_alerts = self.detail_next = []
+            self.add_plant_options = []
+
+    def _detail_id(self) -> int:
+        if not self.detail.get("id"):
+            raise NotFound("Work order not found")
+        return int(self.detail["id"])
+
+    @rx.event
+    def change_status(self, to_status: str):
+        viewer = self.require_viewer()
+        wo_id = self._detail_id()
+        self.detail_busy = True
+        yield
+        try:
+            with main_session() as session:
+                wo = svc.change_status(session, viewer, wo_id, to_status)
+                d = svc.detail_after_write(session, wo)
+        except USER_ERRORS as exc:
+            self.detail_busy = False
+            yield rx.toast.error(exc.message)
+            return
+        self._show(d)
+        self.detail_busy = False
+        yield rx.toast.success(f"Work order #{wo_id} is now {d.summary.status.label.lower()}")
+        yield WorkOrdersState.load
+
+    @rx.event
+    def deactivate_plant(self, plant_id: int | str):
+        viewer = self.require_viewer()
+        wo_id = self._detail_id()
+        try:
+            with main_session() as session:
+                wo = svc.deactivate_plant(session, viewer, wo_id, int(plant_id))
+                d = svc.detail_after_write(session, wo)
+        except USER_ERRORS as exc:
+            return rx.toast.error(exc.message)
+        self._show(d)
+        name = next((p["name"] for p in self.detail_plants if p["plant_id"] == str(plant_id)), "Plant")
+        return [rx.toast.success(f"{name} removed from work order #{wo_id}; it is free again"), WorkOrdersState.load]
+
+    @rx.event
+    def search_add_plant(self, value: str):
+        viewer = self.require_viewer()
+        self.add_plant_search = str(value)[:100]
+        self.add_plant_error = ""
+        if not self.add_plant_search.strip():
+            self.add_plant_options = []
+            return
+        with main_session() as session:
+            wo = svc.get_work_order(session, viewer, self._detail_id())
+            options = svc.plant_options(session, viewer, search=self.add_plant_search, org_id=wo.summary.org_id,
+                                        limit=10)
+        on_this = {p["plant_id"] for p in self.detail_plants if p["active"]}
+        self.add_plant_options = [
+            {"id": str(o.id), "name": o.name,
+             "busy": "" if o.busy_work_order_id is None or str(o.id) in on_this
+             else f"On #{o.busy_work_order_id} '{o.busy_work_order_title}'"}
+            for o in options if str(o.id) not in on_this
+        ]
+
+    @rx.event
+    def assign_plant(self, plant_id: int | str):
+        viewer = self.require_viewer()
+        wo_id = self._detail_id()
+        try:
+            with main_session() as session:
+                wo = svc.assign_plant(session, viewer, wo_id, int(plant_id))
+                d = svc.detail_after_write(session, wo)
+        except USER_ERRORS as exc:
+            self.add_plant_error = exc.message
+            return rx.toast.error(exc.message)
+        self._show(d)
+        self.add_plant_search = ""
+        self.add_plant_options = []
+        self.add_plant_error = ""
+        return [rx.toast.success(f"Plant added to work order #{wo_id}"), WorkOrdersState.load]
+
+
+def _history_text(h: svc.HistoryEntry) -> str:
+    if h.kind == "status" and h.from_status and h.to_status:
+        return f"Status {h.from_status.label} → {h.to_status.label}"
+    return {"created": "Created", "plant_added": "Plant added", "plant_removed": "Plant removed",
+            "alert_linked": "Alert linked"}.get(h.kind, h.kind.replace("_", " ").capitalize())
+
+
+class WorkOrderFormState(AuthState):
+    """The create dialog (blank, or prefilled from an alert)."""
+
+    form_open: bool = False
+    title: str = ""
+    description: str = ""
+    priority: str = Priority.MEDIUM.value
+    alert_id: int = 0
+    alert_label: str = ""
+    plant_search: str = ""
+    options: list[dict[str, str]] = []
+    selected: list[dict[str, str]] = []  # id, name, busy
+    errors: dict[str, str] = {}
+    saving: bool = False
+
+    def _reset_form(self) -> None:
+        self.title = self.description = self.plant_search = self.alert_label = ""
+        self.priority = Priority.MEDIUM.value
+        self.alert_id = 0
+        self.selected = []
+        self.options = []
+        self.errors = {}
+        self.saving = False
+
+    def _load_options(self, viewer) -> None:
+        org_id = None
+        if self.selected:  # one organization per work order: once a plant is picked, offer its org only
+            org_id = int(self.selected[0]["org_id"])
+        with main_session() as session:
+            opts = svc.plant_options(session, viewer, search=self.plant_search, org_id=org_id, limit=OPTIONS_LIMIT)
+        chosen = {s["id"] for s in self.selected}
+        self.options = [
+            {"id": str(o.id), "name": o.name, "org": o.org_name if viewer.fleet_wide else "", "org_id": str(o.org_id),
+             "busy": "" if o.busy_work_order_id is None else f"On active #{o.busy_work_order_id} '{o.busy_work_order_title}'",
+             "checked": "yes" if str(o.id) in chosen else ""}
+            for o in opts
+        ]
+
+    @rx.event
+    def start(self):
+        viewer = self.require_viewer()
+        if not viewer.can_write:
+            raise Forbidden("Read-only account: government observers cannot change data")
+        self._reset_form()
+        self._load_options(viewer)
+        self.form_open = True
+
+    @rx.event
+    def start_from_alert(self, alert_id: int | str):
+        viewer = self.require_viewer()
+        if not viewer.can_write:
+            raise Forbidden("Read-only account: government observers cannot change data")
+        self._reset_form()
+        with main_session() as session:
+            draft = svc.draft_from_alert(session, viewer, int(alert_id))
+            opts = {o.id: o for o in svc.plant_options(session, viewer, org_id=draft.org_id, limit=200)}
+        self.title, self.description, self.priority = draft.title, draft.description, draft.priority.value
+        self.alert_id = draft.alert_id
+        self.alert_label = f"Alert #{draft.alert_id}"
+        self.selected = [
+            {"id": str(pid), "name": opts[pid].name if pid in opts else f"Plant {pid}", "org_id": str(draft.org_id),
+             "busy": opts[pid].busy_message if pid in opts else ""}
+            for pid in draft.plant_ids
+        ]
+        self._load_options(viewer)
+        self.form_open = True
+
+    @rx.event
+    def set_form_open(self, value: bool):
+        self.form_open = bool(value)
+        if not value:
+            self._reset_form()
+
+    @rx.event
+    def set_title(self, value: str):
+        self.title = str(value)[: svc.TITLE_MAX + 50]
+        self.errors = {k: v for k, v in self.errors.items() if k != "title"}
+
+    @rx.event
+    def set_description(self, value: str):
+        self.description = str(value)[: svc.DESCRIPTION_MAX + 100]
+        self.errors = {k: v for k, v in self.errors.items() if k != "description"}
+
+    @rx.event
+    def set_priority(self, value: str):
+        self.priority = value if value in Priority.values() else Priority.MEDIUM.value
+
+    @rx.event
+    def set_plant_search(self, value: str):
+        viewer = self.require_viewer()
+        self.plant_search = str(value)[:100]
+        self._load_options(viewer)
+
+    @rx.event
+    def toggle_plant(self, plant_id: str, checked: bool):
+        viewer = self.require_viewer()
+        plant_id = str(plant_id)
+        if checked:
+            opt = next((o for o in self.options if o["id"] == plant_id), None)
+            if opt is None or any(s["id"] == plant_id for s in self.selected):
+                return
+            self.selected = self.selected + [{"id": opt["id"], "name": opt["name"], "org_id": opt["org_id"],
+                                              "busy": opt["busy"]}]
+        else:
+            self.selected = [s for s in self.selected if s["id"] != plant_id]
+        self.errors = {k: v for k, v in self.errors.items() if k != "plant_ids"}
+        self._load_options(viewer)
+
+    def _validate(self) -> dict[str, str]:
+        errors = {}
+        title = " ".join(self.title.split())
+        if not svc.TITLE_MIN <= len(title) <= svc.TITLE_MAX:
+            errors["title"] = f"Title must be {svc.TITLE_MIN}–{svc.TITLE_MAX} characters"
+        if len(self.description.strip()) > svc.DESCRIPTION_MAX:
+            errors["description"] = f"Description must be at most {svc.DESCRIPTION_MAX} characters"
+        if not self.selected:
+            errors["plant_ids"] = "Pick at least one plant"
+        return errors
+
+    @rx.event
+    def submit(self):
+        viewer = self.require_viewer()
+        self.errors = self._validate()
+        if self.errors:
+            return rx.toast.error("Please correct the highlighted fields")
+        self.saving = True
+        yield
+        try:
+            with main_session() as session:
+                wo = svc.create_work_order(session, viewer, title=self.title, description=self.description,
+                                           priority=self.priority, plant_ids=[int(s["id"]) for s in self.selected],
+                                           alert_id=self.alert_id or None)
+                wo_id, wo_title = wo.id, wo.title
+        except USER_ERRORS as exc:
+            self.saving = False
+            self.errors = {exc.field or "form": exc.message}
+            yield rx.toast.error(exc.message)
+            return
+        self.form_open = False
+        self._reset_form()
+        yield rx.toast.success(f"Work order #{wo_id} '{wo_title}' created")
+        if str(self.router.url.path).rstrip("/") == routes.ALERTS:
+            from woms_app.state.alerts import AlertsFeedState
+
+            yield AlertsFeedState.refresh
+        else:
+            yield WorkOrdersState.load
+
+    @rx.var
+    def busy_selected(self) -> str:
+        """A warning for picked plants already held by another active work order."""
+        return "; ".join(f"{s['name']}: {s['busy']}" for s in self.selected if s.get("busy"))
