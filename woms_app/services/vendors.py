@@ -1,0 +1,416 @@
+"""Vendors (one row per vendor cloud account of an organization): scoped CRUD, connection test.
+
+Credentials are write-only: they are validated against the vendor (``test_connection``) before they
+are stored (encrypted), and no read here ever returns them — only ``has_credentials``. GOVT
+accounts have no access to vendors at all (403); another organization's vendor is "not found".
+Async functions open their own sessions (they talk to the vendor between reads and writes).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from woms_app.core import feed
+from woms_app.core.clock import utcnow
+from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from woms_app.core.security import decrypt_json, encrypt_json
+from woms_app.models.alert import Alert
+from woms_app.models.enums import SyncStatus, VendorStatus
+from woms_app.models.ops import SyncRun
+from woms_app.models.org import Organization
+from woms_app.models.plant import Plant
+from woms_app.models.vendor import Vendor
+from woms_app.models.work_order import WorkOrderPlant
+from woms_app.services import audit
+from woms_app.services.sync import STALE_RUN
+from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
+from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass
+class VendorView:
+    id: int
+    org_id: int
+    org_name: str
+    name: str
+    vendor_type: str
+    vendor_label: str
+    base_url: str
+    poll_interval_s: int
+    alert_interval_s: int
+    rate_limit_requests: int
+    rate_limit_window_s: float
+    max_concurrency: int
+    status: str
+    has_credentials: bool
+    plants: int = 0
+    last_sync_at: datetime | None = None
+    last_error: str | None = None
+    running: bool = False
+    run_plants_done: int = 0
+    run_plants_total: int = 0
+    last_run_status: str | None = None
+    last_run_at: datetime | None = None
+    last_run_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("last_sync_at", "last_run_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass
+class VendorInput:
+    name: str | None = None
+    vendor_type: str | None = None
+    base_url: str | None = None
+    credentials: dict[str, str] = field(default_factory=dict)  # blank fields keep the stored value on edit
+    org_id: int | None = None
+    poll_interval_s: int | None = None
+    alert_interval_s: int | None = None
+    rate_limit_requests: int | None = None
+    rate_limit_window_s: float | None = None
+    max_concurrency: int | None = None
+
+
+@dataclass
+class Page:
+    items: list[VendorView]
+    total: int
+
+
+def require_vendor_access(viewer: Viewer) -> None:
+    if viewer.is_govt:
+        raise Forbidden("Vendor integrations are not available to government observers")
+
+
+def vendor_types() -> list[dict[str, Any]]:
+    return [{"vendor_type": t.vendor_type, "label": t.label, "credential_fields": list(t.credential_fields),
+             "secret_fields": list(t.secret_fields), "default_base_url": t.default_base_url}
+            for t in VendorManager.types()]
+
+
+def _label(vendor_type: str) -> str:
+    try:
+        return VendorManager.adapter_class(vendor_type).label or vendor_type
+    except UnknownVendorType:
+        return vendor_type
+
+
+def _views(session: Session, rows: list[tuple[Vendor, str]]) -> list[VendorView]:
+    ids = [v.id for v, _ in rows]
+    if not ids:
+        return []
+    plants = dict(session.exec(select(Plant.vendor_id, sa.func.count(Plant.id)).where(Plant.vendor_id.in_(ids))
+                               .group_by(Plant.vendor_id)).all())
+    latest = select(SyncRun.vendor_id, sa.func.max(SyncRun.id).label("rid")).where(
+        SyncRun.vendor_id.in_(ids)).group_by(SyncRun.vendor_id).subquery()
+    last_runs = {r.vendor_id: r for r in session.exec(select(SyncRun).join(latest, SyncRun.id == latest.c.rid)).all()}
+    stale_before = utcnow() - STALE_RUN
+    out = []
+    for v, org_name in rows:
+        run = last_runs.get(v.id)
+        running = run is not None and run.status == SyncStatus.RUNNING and run.started_at > stale_before
+        out.append(VendorView(
+            id=v.id, org_id=v.org_id, org_name=org_name, name=v.name, vendor_type=v.vendor_type,
+            vendor_label=_label(v.vendor_type), base_url=v.base_url, poll_interval_s=v.poll_interval_s,
+            alert_interval_s=v.alert_interval_s, rate_limit_requests=v.rate_limit_requests,
+            rate_limit_window_s=v.rate_limit_window_s, max_concurrency=v.max_concurrency, status=v.status.value,
+            has_credentials=v.has_credentials, plants=plants.get(v.id, 0), last_sync_at=v.last_sync_at,
+            last_error=v.last_error, running=running,
+            run_plants_done=run.plants_done + run.plants_failed if running else 0,
+            run_plants_total=run.plants_total if running else 0,
+            last_run_status=run.status.value if run else None, last_run_at=run.started_at if run else None,
+            last_run_error=run.error if run else None))
+    return out
+
+
+def list_vendors(session: Session, viewer: Viewer, *, page: int = 1, page_size: int = 50,
+                 org_id: int | None = None) -> Page:
+    require_vendor_access(viewer)
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"page must be ≥ 1 and page_size 1–{MAX_PAGE_SIZE}", field="page")
+    stmt = (select(Vendor, Organization.name).join(Organization, Organization.id == Vendor.org_id)
+            .where(org_filter(viewer, Vendor.org_id)))
+    if org_id is not None:
+        stmt = stmt.where(Vendor.org_id == org_id)
+    total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(Organization.name, Vendor.name, Vendor.id)
+                        .offset((page - 1) * page_size).limit(page_size)).all()
+    return Page(items=_views(session, list(rows)), total=total)
+
+
+def _load(session: Session, viewer: Viewer, vendor_id: int) -> Vendor:
+    require_vendor_access(viewer)
+    vendor = session.get(Vendor, vendor_id) if vendor_id is not None else None
+    if vendor is None or not can_see_org(viewer, vendor.org_id):
+        raise NotFound("Vendor not found")
+    return vendor
+
+
+def get_vendor(session: Session, viewer: Viewer, vendor_id: int) -> VendorView:
+    vendor = _load(session, viewer, vendor_id)
+    org_name = session.get(Organization, vendor.org_id).name
+    return _views(session, [(vendor, org_name)])[0]
+
+
+# ---------------------------------------------------------------- validation
+def _clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 120:
+        raise ValidationFailed("Name is required (at most 120 characters)", field="name")
+    return name
+
+
+def _clean_url(url: str | None, default: str) -> str:
+    url = (url or "").strip() or default
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 300:
+        raise ValidationFailed("Base URL must be an http(s) address", field="base_url")
+    return url.rstrip("/")
+
+
+def _int_in(value, lo: int, hi: int, fld: str, what: str) -> int:
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"{what} must be a whole number", field=fld) from None
+    if not lo <= v <= hi:
+        raise ValidationFailed(f"{what} must be between {lo} and {hi}", field=fld)
+    return v
+
+
+def _apply_settings(vendor: Vendor, data: VendorInput) -> None:
+    if data.poll_interval_s is not None:
+        vendor.poll_interval_s = _int_in(data.poll_interval_s, 60, 86400, "poll_interval_s", "Poll interval (s)")
+    if data.alert_interval_s is not None:
+        vendor.alert_interval_s = _int_in(data.alert_interval_s, 30, 86400, "alert_interval_s", "Alert interval (s)")
+    if data.rate_limit_requests is not None:
+        vendor.rate_limit_requests = _int_in(data.rate_limit_requests, 1, 1_000_000, "rate_limit_requests",
+                                             "Requests per window")
+    if data.rate_limit_window_s is not None:
+        try:
+            w = float(data.rate_limit_window_s)
+        except (TypeError, ValueError):
+            raise ValidationFailed("Window must be a number of seconds", field="rate_limit_window_s") from None
+        if not 0 < w <= 86400:
+            raise ValidationFailed("Window must be between 0 and 86400 s", field="rate_limit_window_s")
+        vendor.rate_limit_window_s = w
+    if data.max_concurrency is not None:
+        vendor.max_concurrency = _int_in(data.max_concurrency, 1, 64, "max_concurrency", "Concurrency")
+
+
+def _check_credentials(vendor_type: str, creds: dict[str, str]) -> dict[str, str]:
+    cls = VendorManager.adapter_class(vendor_type)
+    allowed = set(cls.credential_fields) | set(getattr(cls, "optional_credential_fields", ()))
+    unknown = set(creds) - allowed
+    if unknown:
+        raise ValidationFailed(f"Unknown credential field(s): {', '.join(sorted(unknown))}", field="credentials")
+    missing = [f for f in cls.credential_fields if not str(creds.get(f) or "").strip()]
+    if missing:
+        raise ValidationFailed(f"Missing credential field(s): {', '.join(missing)}", field="credentials")
+    return {k: str(v).strip() for k, v in creds.items() if str(v or "").strip()}
+
+
+async def check_connection(vendor_type: str, base_url: str, credentials: dict[str, str],
+                           budget: tuple[int, float, int] | None = None, **options) -> ConnectionResult:
+    """Log in and list plants with these values (nothing stored). Never raises for vendor problems."""
+    try:
+        adapter = VendorManager.build(vendor_type, base_url, credentials, budget, **options)
+    except VendorError as exc:
+        return ConnectionResult(False, f"Credentials rejected: {exc.message}", error=type(exc).__name__)
+    async with adapter:
+        return await adapter.test_connection()
+
+
+def _type(vendor_type: str | None) -> str:
+    vt = (vendor_type or "").strip().lower()
+    try:
+        VendorManager.adapter_class(vt)
+    except UnknownVendorType as exc:
+        raise ValidationFailed(exc.message, field="vendor_type") from None
+    return vt
+
+
+# ---------------------------------------------------------------- writes
+async def create_vendor(viewer: Viewer, data: VendorInput, *, check: bool = True, **options) -> VendorView:
+    require_vendor_access(viewer)
+    org_id = viewer.org_id if viewer.is_org else data.org_id
+    if org_id is None:
+        raise ValidationFailed("Choose the organization", field="org_id")
+
+    def prepare() -> Vendor:
+        with main_session() as s:
+            require_write_org(viewer, org_id)
+            if s.get(Organization, org_id) is None:
+                raise ValidationFailed("Unknown organization", field="org_id")
+            vt = _type(data.vendor_type)
+            cls = VendorManager.adapter_class(vt)
+            b = cls.default_budget
+            v = Vendor(org_id=org_id, name=_clean_name(data.name), vendor_type=vt,
+                       base_url=_clean_url(data.base_url, cls.default_base_url), rate_limit_requests=b.requests,
+                       rate_limit_window_s=b.window_s, max_concurrency=b.max_concurrency)
+            _apply_settings(v, data)
+            _unique_name(s, org_id, v.name, None)
+            return v
+
+    vendor = await asyncio.to_thread(prepare)
+    creds = _check_credentials(vendor.vendor_type, data.credentials)
+    if check:
+        result = await check_connection(vendor.vendor_type, vendor.base_url, creds, _budget(vendor), **options)
+        if not result.ok:
+            raise ValidationFailed(result.reason, field="credentials")
+    vendor.credentials_encrypted = encrypt_json(creds)
+
+    def store() -> VendorView:
+        with main_session() as s:
+            _unique_name(s, org_id, vendor.name, None)
+            s.add(vendor)
+            s.flush()
+            audit.record_write(s, viewer, "create", "vendors", vendor.id, org_id=org_id,
+                               detail=f"{vendor.name} ({vendor.vendor_type})")
+            feed.publish_after_commit(s, org_id, feed.VENDORS)
+            return get_vendor(s, viewer, vendor.id)
+
+    return await asyncio.to_thread(store)
+
+
+def _budget(v: Vendor) -> tuple[int, float, int]:
+    return (int(v.rate_limit_requests), float(v.rate_limit_window_s), int(v.max_concurrency))
+
+
+def _unique_name(s: Session, org_id: int, name: str, except_id: int | None) -> None:
+    q = select(Vendor.id).where(Vendor.org_id == org_id, sa.func.lower(Vendor.name) == name.lower())
+    if except_id is not None:
+        q = q.where(Vendor.id != except_id)
+    if s.exec(q).first() is not None:
+        raise Conflict(f"A vendor named “{name}” already exists in this organization", field="name")
+
+
+async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, check: bool = True,
+                        **options) -> VendorView:
+    """Edit settings; credentials given are merged over the stored ones (blank = keep) and, like a
+    changed type or URL, re-validated against the vendor before anything is stored."""
+    def load() -> tuple[Vendor, dict]:
+        with main_session() as s:
+            v = _load(s, viewer, vendor_id)
+            require_write_org(viewer, v.org_id)
+            s.expunge(v)
+            stored = decrypt_json(v.credentials_encrypted) if v.credentials_encrypted else {}
+            return v, stored
+
+    vendor, stored = await asyncio.to_thread(load)
+    changed_conn = False
+    if data.name is not None:
+        vendor.name = _clean_name(data.name)
+    if data.vendor_type is not None and data.vendor_type.strip().lower() != vendor.vendor_type:
+        vendor.vendor_type = _type(data.vendor_type)
+        stored = {}  # another vendor's credentials never carry over
+        changed_conn = True
+    if data.base_url is not None and data.base_url.strip():
+        url = _clean_url(data.base_url, "")
+        changed_conn |= url != vendor.base_url
+        vendor.base_url = url
+    _apply_settings(vendor, data)
+    given = {k: v for k, v in (data.credentials or {}).items() if str(v or "").strip()}
+    creds = stored
+    if given or changed_conn:
+        creds = _check_credentials(vendor.vendor_type, {**stored, **given})
+        changed_conn = True
+        if check:
+            result = await check_connection(vendor.vendor_type, vendor.base_url, creds, _budget(vendor), **options)
+            if not result.ok:
+                raise ValidationFailed(result.reason, field="credentials")
+
+    def store() -> VendorView:
+        with main_session() as s:
+            row = _load(s, viewer, vendor_id)
+            require_write_org(viewer, row.org_id)
+            _unique_name(s, row.org_id, vendor.name, row.id)
+            fields = ["name", "vendor_type", "base_url", "poll_interval_s", "alert_interval_s", "rate_limit_requests",
+                      "rate_limit_window_s", "max_concurrency"]
+            changed = [f for f in fields if getattr(row, f) != getattr(vendor, f)]
+            for f in changed:
+                setattr(row, f, getattr(vendor, f))
+            if changed_conn:
+                row.credentials_encrypted = encrypt_json(creds)
+                changed.append("credentials")
+                if row.status == VendorStatus.NEEDS_CREDENTIALS:
+                    row.status, row.last_error = VendorStatus.ACTIVE, None
+            row.updated_at = utcnow()
+            s.add(row)
+            audit.record_write(s, viewer, "update", "vendors", row.id, org_id=row.org_id,
+                               detail="changed: " + (", ".join(changed) or "nothing"))
+            feed.publish_after_commit(s, row.org_id, feed.VENDORS)
+            s.flush()
+            return get_vendor(s, viewer, row.id)
+
+    return await asyncio.to_thread(store)
+
+
+async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionResult:
+    """Test the stored credentials of a vendor (writers only)."""
+    def load() -> Vendor:
+        with main_session() as s:
+            v = _load(s, viewer, vendor_id)
+            require_write_org(viewer, v.org_id)
+            audit.record_write(s, viewer, "test", "vendors", v.id, org_id=v.org_id, detail="connection test")
+            s.expunge(v)
+            return v
+
+    vendor = await asyncio.to_thread(load)
+    try:
+        adapter = VendorManager.for_vendor(vendor, **options)
+    except VendorError as exc:
+        return ConnectionResult(False, f"Credentials rejected: {exc.message}", error=type(exc).__name__)
+    async with adapter:
+        return await adapter.test_connection()
+
+
+def delete_vendor(session: Session, viewer: Viewer, vendor_id: int, *, remove_plants: bool = False) -> None:
+    """Delete a vendor. Refused while plants use it, unless ``remove_plants`` (then its plants, their
+    alerts and telemetry go too — refused if any of them has work-order history)."""
+    vendor = _load(session, viewer, vendor_id)
+    require_write_org(viewer, vendor.org_id)
+    plant_ids = list(session.exec(select(Plant.id).where(Plant.vendor_id == vendor.id)).all())
+    if plant_ids and not remove_plants:
+        n = len(plant_ids)
+        raise Conflict(f"{n} plant{'s' if n != 1 else ''} use{'s' if n == 1 else ''} this vendor: "
+                       "remove them first (delete the vendor together with its plants)")
+    if plant_ids:
+        if session.exec(select(WorkOrderPlant.id).where(WorkOrderPlant.plant_id.in_(plant_ids))).first() is not None:
+            raise Conflict("Some of its plants have work-order history and cannot be removed")
+        session.execute(sa.delete(Alert).where(Alert.plant_id.in_(plant_ids)))
+        session.execute(sa.delete(Plant).where(Plant.id.in_(plant_ids)))
+    session.execute(sa.update(SyncRun).where(SyncRun.vendor_id == vendor.id).values(vendor_id=None))
+    audit.record_write(session, viewer, "delete", "vendors", vendor.id, org_id=vendor.org_id,
+                       detail=f"{vendor.name}; {len(plant_ids)} plants removed")
+    session.delete(vendor)
+    session.flush()
+    if plant_ids:
+        _delete_telemetry(plant_ids)
+        feed.publish_after_commit(session, vendor.org_id, feed.PLANTS, feed.ALERTS, feed.METRICS)
+    feed.publish_after_commit(session, vendor.org_id, feed.VENDORS)
+
+
+def _delete_telemetry(plant_ids: list[int]) -> None:
+    from woms_app.core.db import TelemetryModel
+
+    with telemetry_session() as t:
+        for table in TelemetryModel.metadata.sorted_tables:
+            if "plant_id" in table.c:
+                t.execute(sa.delete(table).where(table.c.plant_id.in_(plant_ids)))
+
+
+__all__ = ["VendorView", "VendorInput", "Page", "list_vendors", "get_vendor", "create_vendor", "update_vendor",
+           "delete_vendor", "check_vendor", "check_connection", "vendor_types", "require_vendor_access"]
