@@ -17,7 +17,7 @@ router = APIRouter(tags=["telemetry"])
 @router.get("/production/today")
 def production_today(n: int = Query(5, ge=1, le=50), viewer: Viewer = Depends(current_viewer),
                      session: Session = Depends(db)) -> dict:
-    with telemetry_session() as tel:
+    with telemetry_session(viewer.db_context) as tel:
         curve = telemetry_query.fleet_power_today(session, tel, viewer)
         perf = telemetry_query.performers(session, tel, viewer, n=n)
     return {"curve": curve.to_dict(), "top": [asdict(r) for r in perf.top], "bottom": [asdict(r) for r in perf.bottom],

@@ -31,7 +31,7 @@ def get_telemetry(
         raise ValidationFailed("format must be json or csv", field="format")
     start = telemetry_query.parse_instant(from_, "from")
     end = telemetry_query.parse_instant(to, "to")
-    with telemetry_session() as tel:
+    with telemetry_session(viewer.db_context) as tel:
         if format == "csv":
             name, text = telemetry_query.plant_readings_csv(session, tel, viewer, plant_id, metric, start=start,
                                                             end=end)
