@@ -3,9 +3,33 @@ import reflex as rx
 
 from woms_app.components.layout import app_frame
 from woms_app.components.metrics import metric_card
+from woms_app.components.plant_selector import plant_selector
+from woms_app.components.production_overview import production_overview
+from woms_app.components.telemetry_chart import telemetry_chart
+from woms_app.models.enums import AlertSeverity, Freshness
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
 from woms_app.state.dashboard import DashboardState
+from woms_app.state.production import ProductionState
+from woms_app.state.telemetry import SelectedPlantState
+
+
+def _breakdown_card(title: str, icon: str, enum_cls, values, testid: str, color: str) -> rx.Component:
+    """A card of counts per enum member (alerts by severity, data freshness), coloured by the enum."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(title, size="2", color_scheme="gray"), rx.spacer(),
+                      rx.icon(icon, size=28, color=rx.color(color, 9)), width="100%", align="start"),
+            rx.hstack(*[
+                rx.vstack(rx.heading(values[m.value], size="6", color=rx.color(m.color, 11),
+                                     data_testid=f"{testid}-{m.value}"),
+                          rx.text(m.label, size="1", color_scheme="gray"), spacing="0", align="start")
+                for m in enum_cls
+            ], spacing="5", width="100%"),
+            spacing="2", width="100%",
+        ),
+        size="2", width="100%", data_testid=testid,
+    )
 
 
 def _org_table() -> rx.Component:
@@ -26,7 +50,9 @@ def _org_table() -> rx.Component:
     )
 
 
-@rx.page(route=routes.DASHBOARD, title="Dashboard · WOMS", on_load=[AuthState.guard, DashboardState.load])
+@rx.page(route=routes.DASHBOARD, title="Dashboard · WOMS", on_load=[AuthState.guard, DashboardState.load,
+                                                                                   ProductionState.load,
+                                                                                   SelectedPlantState.ensure_selection])
 def dashboard_page() -> rx.Component:
     return app_frame(
         "Dashboard",
@@ -38,7 +64,26 @@ def dashboard_page() -> rx.Component:
             metric_card("Active alerts", DashboardState.active_alerts, "bell", testid="metric-alerts", color="red"),
             metric_card("Open work orders", DashboardState.open_work_orders, "clipboard-list", testid="metric-work-orders",
                         color="blue"),
+            rx.cond(DashboardState.fleet_pr != "",
+                    metric_card("Fleet PR (yesterday)", DashboardState.fleet_pr, "activity", testid="metric-pr",
+                                color="green")),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
+        ),
+        rx.grid(
+            _breakdown_card("Active alerts by severity", "siren", AlertSeverity, DashboardState.alerts_by_severity,
+                            "alerts-by-severity", "red"),
+            _breakdown_card("Data freshness", "radio-tower", Freshness, DashboardState.freshness, "freshness", "green"),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+        ),
+        production_overview(),
+        rx.vstack(
+            rx.hstack(rx.heading("Plant telemetry", size="4"), plant_selector(), rx.spacer(),
+                      rx.cond(SelectedPlantState.selected_id != 0,
+                              rx.link("Open plant page", rx.icon("arrow-right", size=14),
+                                      href=SelectedPlantState.plant_href, size="2")),
+                      width="100%", align="center", spacing="3"),
+            telemetry_chart(title=False),
+            width="100%", spacing="3",
         ),
         _org_table(),
     )

@@ -2,6 +2,8 @@
 import reflex as rx
 
 from woms_app.components.layout import app_frame
+from woms_app.components.status_badge import freshness_badge
+from woms_app.models.enums import AlertSeverity
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
 from woms_app.state.plants import PlantsState
@@ -35,11 +37,24 @@ def plants_page() -> rx.Component:
                 rx.table.header(rx.table.row(
                     _sortable("Plant", "name"), rx.table.column_header_cell("Organization"),
                     _sortable("Capacity", "capacity"), _sortable("Power now", "power"),
-                    _sortable("Energy today", "energy"), rx.table.column_header_cell("Time zone"))),
+                    _sortable("Energy today", "energy"), _sortable("Data", "last_reading"),
+                    rx.table.column_header_cell("Active alerts"), rx.table.column_header_cell("Active WO"),
+                    rx.table.column_header_cell("Time zone"))),
                 rx.table.body(rx.foreach(PlantsState.rows, lambda r: rx.table.row(
-                    rx.table.row_header_cell(r["name"]), rx.table.cell(r["org"]), rx.table.cell(r["capacity"]),
-                    rx.table.cell(r["power"]), rx.table.cell(r["energy"]), rx.table.cell(r["timezone"]),
-                    data_testid="plant-row"))),
+                    rx.table.row_header_cell(rx.link(r["name"], href=r["href"], weight="medium",
+                                                     data_testid="plant-link")),
+                    rx.table.cell(r["org"]), rx.table.cell(r["capacity"]),
+                    rx.table.cell(r["power"]), rx.table.cell(r["energy"]), rx.table.cell(freshness_badge(r["freshness"])),
+                    rx.table.cell(rx.cond(r["alerts"] != "0",
+                                          rx.badge(r["alerts"], color_scheme=rx.match(
+                                              r["severity"], *[(m.value, m.color) for m in AlertSeverity], "gray"),
+                                              variant="solid", data_testid="plant-alerts"),
+                                          rx.text("0", color_scheme="gray"))),
+                    rx.table.cell(rx.cond(r["wo"] != "", rx.tooltip(rx.badge(r["wo"], color_scheme="blue"),
+                                                                    content=r["wo_title"]),
+                                          rx.text("—", color_scheme="gray"))),
+                    rx.table.cell(r["timezone"]),
+                    data_testid="plant-row", align="center"))),
                 variant="surface", width="100%",
             ),
             rx.callout("No plants match. Plants appear here once a vendor is connected and synced.", icon="info"),

@@ -19,6 +19,8 @@ class DashboardState(AuthState):
     alerts_by_severity: dict[str, int] = {}
     open_work_orders: int = 0
     org_rows: list[dict[str, str]] = []
+    freshness: dict[str, int] = {}
+    fleet_pr: str = ""  # shown once analytics persist daily KPIs; the card stays hidden while empty
     loaded: bool = False
 
     @rx.event
@@ -33,6 +35,8 @@ class DashboardState(AuthState):
         self.active_alerts = s.active_alerts
         self.alerts_by_severity = s.alerts_by_severity
         self.open_work_orders = s.open_work_orders
+        self.freshness = s.freshness
+        self.fleet_pr = "" if s.fleet_pr is None else f"{s.fleet_pr * 100:.1f} %"
         self.org_rows = [
             {
                 "name": o.org_name,

@@ -4,7 +4,9 @@ from __future__ import annotations
 import reflex as rx
 
 from woms_app.core.db import main_session
+from woms_app.pages import routes
 from woms_app.services import plants as plant_service
+from woms_app.services import telemetry_query
 from woms_app.state.base import AuthState
 
 PAGE_SIZE = 20
@@ -25,6 +27,9 @@ class PlantsState(AuthState):
         with main_session() as session:
             result = plant_service.list_plants(session, viewer, search=self.search, sort=self.sort,
                                                descending=self.descending, page=self.page, page_size=PAGE_SIZE)
+            plants = [p for p, _ in result.items]
+            fresh = telemetry_query.freshness_for(session, plants)
+            status = plant_service.plant_status(session, [p.id for p in plants])
         self.total = result.total
         self.rows = [
             {
@@ -35,6 +40,12 @@ class PlantsState(AuthState):
                 "power": "—" if p.current_power_kw is None else f"{p.current_power_kw:,.1f} kW",
                 "energy": "—" if p.daily_energy_mwh is None else f"{p.daily_energy_mwh * 1000:,.0f} kWh",
                 "timezone": p.timezone,
+                "href": routes.plant(p.id),
+                "freshness": fresh[p.id].value,
+                "alerts": str(status[p.id].active_alerts),
+                "severity": status[p.id].worst_severity,
+                "wo": f"#{status[p.id].work_order_id}" if status[p.id].work_order_id else "",
+                "wo_title": status[p.id].work_order_title,
             }
             for p, org_name in result.items
         ]

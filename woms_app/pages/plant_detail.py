@@ -1,0 +1,142 @@
+"""/plants/[plant_id] — one plant: telemetry chart, figures, alerts, work-order history.
+An unknown id, or a plant of another organization, shows "Plant not found" (never a crash, never data)."""
+import reflex as rx
+
+from woms_app.components.layout import app_frame
+from woms_app.components.metrics import metric_card
+from woms_app.components.plant_selector import plant_selector
+from woms_app.components.status_badge import (
+    alert_status_badge,
+    freshness_badge,
+    severity_badge,
+    work_order_status_badge,
+)
+from woms_app.components.telemetry_chart import telemetry_chart
+from woms_app.pages import routes
+from woms_app.state.base import AuthState
+from woms_app.state.plant_detail import PlantDetailState as D
+
+
+def _not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("search-x", size=48, color=rx.color("gray", 9)),
+            rx.heading("Plant not found", size="6", data_testid="plant-not-found"),
+            rx.text("This plant does not exist or is not part of your organization.", color_scheme="gray"),
+            rx.link(rx.button(rx.icon("arrow-left", size=16), "Back to plants", variant="soft"), href=routes.PLANTS),
+            align="center", spacing="3",
+        ),
+        width="100%", padding_y="4rem",
+    )
+
+
+def _facts() -> rx.Component:
+    def row(label: str, key: str) -> rx.Component:
+        return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(D.info[key]))
+
+    return rx.card(
+        rx.vstack(
+            rx.heading("Plant", size="4"),
+            rx.data_list.root(
+                row("Organization", "org"), row("Capacity (DC)", "capacity"), row("Time zone", "timezone"),
+                row("Location", "location"), row("Orientation", "orientation"), row("Last reading", "last_reading"),
+                row("Active work order", "active_wo"),
+                size="2",
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _pr_slot() -> rx.Component:
+    """Reserved for the daily PR / efficiency trend (analytics persist the daily KPIs; chart to come)."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Performance ratio", size="4"),
+            rx.center(rx.text("The daily PR trend appears here once daily KPIs are computed for this plant.",
+                              size="2", color_scheme="gray", text_align="center"), height="8rem", width="100%"),
+            spacing="2", width="100%",
+        ),
+        width="100%", data_testid="pr-trend-slot",
+    )
+
+
+def _alerts() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Alerts", size="4"), rx.badge(D.alerts_total, variant="soft"), rx.spacer(),
+                      rx.link("All alerts", href=D.alerts_href, size="2"), width="100%", align="center"),
+            rx.cond(
+                D.alerts.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                   ("Alert", "Severity", "Status", "Started", "Resolved")])),
+                    rx.table.body(rx.foreach(D.alerts, lambda a: rx.table.row(
+                        rx.table.cell(a["title"]), rx.table.cell(severity_badge(a["severity"])),
+                        rx.table.cell(alert_status_badge(a["status"])), rx.table.cell(a["started"]),
+                        rx.table.cell(a["resolved"]), data_testid="plant-alert-row"))),
+                    variant="ghost", size="1", width="100%",
+                ),
+                rx.text("No alerts for this plant.", size="2", color_scheme="gray"),
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _work_orders() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Work-order history", size="4"), rx.badge(D.work_orders_total, variant="soft"),
+                      rx.spacer(), rx.link("All work orders", href=D.work_orders_href, size="2"), width="100%",
+                      align="center"),
+            rx.cond(
+                D.work_orders.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                   ("#", "Title", "Priority", "Status", "Created", "Closed")])),
+                    rx.table.body(rx.foreach(D.work_orders, lambda w: rx.table.row(
+                        rx.table.cell(w["id"]), rx.table.cell(w["title"]), rx.table.cell(w["priority"]),
+                        rx.table.cell(work_order_status_badge(w["status"])), rx.table.cell(w["created"]),
+                        rx.table.cell(w["closed"]), data_testid="plant-wo-row"))),
+                    variant="ghost", size="1", width="100%",
+                ),
+                rx.text("No work orders for this plant yet.", size="2", color_scheme="gray"),
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _detail() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.heading(D.name, size="6", data_testid="plant-name"), freshness_badge(D.freshness, size="2"),
+                  rx.spacer(), rx.text("Switch plant", size="2", color_scheme="gray"), plant_selector(navigate=True),
+                  width="100%", align="center", spacing="3"),
+        rx.grid(
+            metric_card("Power now", D.info["power"], "zap", testid="plant-power", color="amber"),
+            metric_card("Energy today", D.info["energy"], "battery-charging", testid="plant-energy", color="green"),
+            metric_card("Capacity", D.info["capacity"], "gauge", testid="plant-capacity"),
+            metric_card("Active alerts", D.info["active_alerts"], "bell", testid="plant-active-alerts", color="red"),
+            columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
+        ),
+        telemetry_chart(title=False),
+        rx.grid(_facts(), _pr_slot(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        _alerts(),
+        _work_orders(),
+        spacing="5", width="100%",
+    )
+
+
+@rx.page(route=routes.PLANT, title="Plant · WOMS", on_load=[AuthState.guard, D.load])
+def plant_detail_page() -> rx.Component:
+    return app_frame(
+        "Plant",
+        rx.cond(~D.loaded, rx.center(rx.spinner(size="3"), width="100%", padding_y="4rem"),
+                rx.cond(D.found, _detail(), _not_found())),
+        actions=rx.link(rx.button(rx.icon("arrow-left", size=16), "Plants", variant="soft", color_scheme="gray"),
+                        href=routes.PLANTS),
+    )
