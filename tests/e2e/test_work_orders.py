@@ -11,16 +11,18 @@ from sqlmodel import Session, select
 from tests.e2e.conftest import screenshot, sign_in
 from woms_app.core.db import make_engine
 from woms_app.models import Alert, AlertSeverity, AlertStatus, Organization, Plant, Vendor
+from woms_app.services import work_orders
+from woms_app.services.viewer import SYSTEM
 
 pytestmark = pytest.mark.e2e
 
-PLANTS = ["WO e2e A", "WO e2e B", "WO e2e C", "WO e2e D"]
+PLANTS = ["WO e2e A", "WO e2e B", "WO e2e C", "WO e2e D", "WO e2e E"]
 ALERT_TITLE = "Inverter 3 isolation fault"
 
 
 @pytest.fixture(scope="module")
 def wo_fleet(server):
-    """Four Sunrise plants and two alerts, written straight to the server's database."""
+    """Five Sunrise plants, two alerts and one work order, written straight to the server's database."""
     engine = make_engine(server.main_url)
     with Session(engine) as s:
         org = s.exec(select(Organization).where(Organization.name == "Sunrise Energy")).one()
@@ -36,6 +38,8 @@ def wo_fleet(server):
             s.add(Alert(org_id=org.id, plant_id=ids["WO e2e D"], vendor_id=vendor.id, external_id=f"wo-e2e-alert-{j}",
                         title=title, message="String 4 insulation resistance low", vendor_code="F031",
                         severity=sev, status=AlertStatus.ACTIVE, started_at=now - timedelta(minutes=5 + j)))
+        s.commit()
+        work_orders.create_work_order(s, SYSTEM, title="Seeded e2e job", plant_ids=[ids["WO e2e E"]])
         s.commit()
     engine.dispose()
     return ids
@@ -154,7 +158,7 @@ def test_lists_in_both_themes_and_govt_has_no_write_controls(new_page, wo_fleet,
         page.wait_for_selector("[data-testid=wo-export]")
         if who == "govt":
             assert page.locator("[data-testid=wo-new]").count() == 0
-            page.locator("[data-testid=wo-open]").first.click()
+            page.locator("[data-testid=wo-open]", has_text="Seeded e2e job").click()
             page.wait_for_selector("[data-testid=wo-detail]")
             assert page.locator("[data-testid^=wo-transition-]").count() == 0
             assert page.locator("[data-testid=wo-deactivate-plant]").count() == 0
@@ -162,6 +166,12 @@ def test_lists_in_both_themes_and_govt_has_no_write_controls(new_page, wo_fleet,
             page.keyboard.press("Escape")
         else:
             assert page.locator("[data-testid=wo-new]").is_visible()
+            if scheme == "light":  # the CSV button downloads the scoped list
+                with page.expect_download() as dl:
+                    page.click("[data-testid=wo-export]")
+                text = open(dl.value.path(), encoding="utf-8").read()
+                assert text.startswith("id,organization,title") and "Seeded e2e job" in text
+                assert "Helios" not in text
         screenshot(page, f"work-orders-{who}-{scheme}")
         page.goto("/alerts/")
         page.wait_for_selector("[data-testid=alert-row]")

@@ -39,9 +39,8 @@ def _row(r) -> rx.Component:
         rx.table.cell(rx.text("#" + r["id"], color_scheme="gray", size="2")),
         rx.table.row_header_cell(rx.button(r["title"], on_click=W.open_detail(r["id"]), variant="ghost", size="2",
                                            data_testid="wo-open", style={"text_align": "left", "height": "auto"})),
-        rx.table.cell(rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.text(r["org"], size="2"),
-                              rx.text(r["plants"], size="2"))),
-        rx.table.cell(rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.text(r["plants"], size="2"), "")),
+        rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.table.cell(rx.text(r["org"], size="2"))),
+        rx.table.cell(rx.text(r["plants"], size="2")),
         rx.table.cell(priority_badge(r["priority"])),
         rx.table.cell(work_order_status_badge(r["status"], data_testid="wo-status")),
         rx.table.cell(rx.vstack(rx.text(r["created"], size="2"), rx.text(r["created_by"], size="1", color_scheme="gray"),
@@ -55,8 +54,8 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(
             rx.table.column_header_cell("#"), rx.table.column_header_cell("Title"),
-            rx.table.column_header_cell(rx.cond(fleet, "Organization", "Plants")),
-            rx.table.column_header_cell(rx.cond(fleet, "Plants", "")),
+            rx.cond(fleet, rx.table.column_header_cell("Organization")),
+            rx.table.column_header_cell("Plants"),
             rx.table.column_header_cell("Priority"), rx.table.column_header_cell("Status"),
             rx.table.column_header_cell("Created"))),
         rx.table.body(rx.foreach(W.rows, _row)),
