@@ -28,9 +28,11 @@ def _performers(title: str, rows, icon: str, color: str, testid: str) -> rx.Comp
         rx.cond(
             rows.length() > 0,
             rx.vstack(rx.foreach(rows, lambda r: rx.vstack(
-                rx.hstack(rx.link(r["name"], href=r["href"], size="2", trim="end"), rx.spacer(),
-                          rx.text(r["yield"], " kWh/kWp", size="1", weight="medium"),
-                          rx.text(r["energy"], size="1", color_scheme="gray"), width="100%", spacing="2",
+                rx.hstack(rx.link(r["name"], href=r["href"], size="2", overflow="hidden", white_space="nowrap",
+                                  text_overflow="ellipsis", min_width="0"), rx.spacer(),
+                          rx.text(r["yield"], " kWh/kWp", size="1", weight="medium", white_space="nowrap"),
+                          rx.text(r["energy"], size="1", color_scheme="gray", white_space="nowrap"), width="100%",
+                          spacing="2",
                           align="center"),
                 rx.progress(value=r["pct"].to(int), color_scheme=color, size="1", width="100%"),
                 spacing="1", width="100%", data_testid=f"{testid}-row")),

@@ -80,7 +80,7 @@ def dashboard_page() -> rx.Component:
             rx.hstack(rx.heading("Plant telemetry", size="4"), plant_selector(), rx.spacer(),
                       rx.cond(SelectedPlantState.selected_id != 0,
                               rx.link("Open plant page", rx.icon("arrow-right", size=14),
-                                      href=SelectedPlantState.plant_href, size="2")),
+                                      href=SelectedPlantState.plant_href, size="2", white_space="nowrap")),
                       width="100%", align="center", spacing="3"),
             telemetry_chart(title=False),
             width="100%", spacing="3",

@@ -71,8 +71,9 @@ def utc_offset_label(tz: str, at: datetime) -> str:
 
 
 def zone_label(tz: str, at: datetime) -> str:
-    """What the time axis is labelled with, e.g. ``Asia/Kolkata (UTC+05:30)``."""
-    return f"{tz} ({utc_offset_label(tz, at)})"
+    """What the time axis is labelled with, e.g. ``Asia/Kolkata (UTC+05:30)``; plain ``UTC`` for UTC."""
+    offset = utc_offset_label(tz, at)
+    return offset if tz in ("UTC", "Etc/UTC") else f"{tz} ({offset})"
 
 
 def _local_label(instant: datetime, tz: ZoneInfo, with_date: bool) -> str:
