@@ -81,7 +81,7 @@ def test_other_org_gets_404_and_govt_gets_403(client, fleet):
     assert client.get("/api/work-orders").status_code == 401
 
 
-@pytest.mark.parametrize("body, reason", [
+CREATE_422 = [
     ({"title": "ab"}, "title: String should have at least 3 characters"),
     ({"title": "x" * 201}, "title: String should have at most 200 characters"),
     ({"title": "   a   "}, "title: Value error, must be at least 3 characters besides spaces"),
@@ -89,12 +89,16 @@ def test_other_org_gets_404_and_govt_gets_403(client, fleet):
     ({"plant_ids": []}, "plant_ids: List should have at least 1 item"),
     ({"plant_ids": ["abc"]}, "plant_ids.0: Input should be a valid integer"),
     ({"description": "d" * 5001}, "description: String should have at most 5000 characters"),
-])
-def test_create_422_gives_a_reason(client, fleet, body, reason):
+]
+
+
+def test_create_422_gives_a_reason_and_writes_nothing(client, fleet):
     as_(client, "sunrise")
-    r = client.post("/api/work-orders", json={"title": "Valid", "plant_ids": [fleet.plants["sunrise-1"]], **body})
-    assert r.status_code == 422
-    assert reason in r.json()["detail"]
+    for body, reason in CREATE_422:
+        r = client.post("/api/work-orders", json={"title": "Valid", "plant_ids": [fleet.plants["sunrise-1"]], **body})
+        assert r.status_code == 422, body
+        assert reason in r.json()["detail"], (reason, r.json())
+    assert client.get("/api/work-orders").json()["total"] == 0
 
 
 def test_list_422_reasons(client, fleet):
@@ -105,6 +109,13 @@ def test_list_422_reasons(client, fleet):
                            ({"format": "xml"}, "format: Input should be 'json' or 'csv'")):
         r = client.get("/api/work-orders", params=params)
         assert r.status_code == 422 and reason in r.json()["detail"], r.text
+    huge = "9" * 25  # ids no database can hold answer 422, never a 500
+    assert client.get(f"/api/work-orders/{huge}").status_code == 422
+    assert client.get("/api/work-orders", params={"plant_id": huge}).status_code == 422
+    r = client.post("/api/work-orders", json={"title": "Valid", "plant_ids": [int(huge)]})
+    assert r.status_code == 422 and "plant_ids.0: Input should be less than or equal to" in r.json()["detail"]
+    assert client.get(f"/api/alerts/{huge}").status_code == 422
+    assert client.get(f"/api/work-orders/{2**62}").status_code == 404
     r = client.patch("/api/work-orders/1/status", json={"status": "ARCHIVED"})
     assert r.status_code == 422 and "status: Input should be" in r.json()["detail"]
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ from woms_app.services import alerts as svc
 from woms_app.services.viewer import Viewer
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
+ID_MAX = 2**63 - 1
 
 SeverityParam = Enum("SeverityParam", {s.value: s.value for s in AlertSeverity}, type=str)
 AlertStatusParam = Enum("AlertStatusParam", {s.value: s.value for s in AlertStatus}, type=str)
@@ -55,8 +56,8 @@ CSV_HEADER = ["id", "organization", "plant", "severity", "status", "title", "ven
 def list_alerts(
     severity: SeverityParam | None = None,
     status: AlertStatusParam | None = None,
-    plant_id: int | None = Query(default=None, ge=1),
-    org_id: int | None = Query(default=None, ge=1),
+    plant_id: int | None = Query(default=None, ge=1, le=ID_MAX),
+    org_id: int | None = Query(default=None, ge=1, le=ID_MAX),
     q: str = Query(default="", max_length=100, description="title or plant name contains"),
     page: int = Query(default=1, ge=1),
     page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
@@ -78,5 +79,6 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
-def get_alert(alert_id: int, viewer: Viewer = Depends(current_viewer), session: Session = Depends(db)) -> AlertOut:
+def get_alert(alert_id: int = Path(ge=1, le=ID_MAX), viewer: Viewer = Depends(current_viewer),
+              session: Session = Depends(db)) -> AlertOut:
     return AlertOut(**vars(svc.get_alert(session, viewer, alert_id)))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
@@ -17,6 +17,10 @@ from woms_app.services.viewer import Viewer
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
+ID_MAX = 2**63 - 1  # beyond this a database cannot hold the id (and SQLite cannot bind it)
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+WoId = Annotated[int, Path(ge=1, le=ID_MAX)]
+
 StatusParam = Enum("StatusParam", {s.value: s.value for s in WorkOrderStatus}, type=str)
 PriorityParam = Enum("PriorityParam", {p.value: p.value for p in Priority}, type=str)
 
@@ -27,8 +31,8 @@ class WorkOrderCreate(BaseModel):
     title: str = Field(min_length=svc.TITLE_MIN, max_length=svc.TITLE_MAX)
     description: str = Field(default="", max_length=svc.DESCRIPTION_MAX)
     priority: Priority = Priority.MEDIUM
-    plant_ids: list[int] = Field(min_length=1, max_length=svc.MAX_PLANTS)
-    alert_id: int | None = Field(default=None, ge=1)
+    plant_ids: list[Id] = Field(min_length=1, max_length=svc.MAX_PLANTS)
+    alert_id: Id | None = None
 
     @field_validator("title")
     @classmethod
@@ -44,7 +48,7 @@ class StatusChange(BaseModel):
 
 
 class PlantAssign(BaseModel):
-    plant_id: int = Field(ge=1)
+    plant_id: Id
 
 
 # ---------------------------------------------------------------- answers
@@ -138,8 +142,8 @@ CSV_HEADER = ["id", "organization", "title", "priority", "status", "plants", "cr
 def list_work_orders(
     status: StatusParam | None = None,
     priority: PriorityParam | None = None,
-    plant_id: int | None = Query(default=None, ge=1),
-    org_id: int | None = Query(default=None, ge=1),
+    plant_id: int | None = Query(default=None, ge=1, le=ID_MAX),
+    org_id: int | None = Query(default=None, ge=1, le=ID_MAX),
     q: str = Query(default="", max_length=100, description="title contains, or #id"),
     page: int = Query(default=1, ge=1),
     page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
@@ -170,7 +174,7 @@ def create_work_order(body: WorkOrderCreate, viewer: Viewer = Depends(current_vi
 
 
 @router.get("/draft-from-alert/{alert_id}", response_model=DraftOut)
-def draft_from_alert(alert_id: int, viewer: Viewer = Depends(current_viewer),
+def draft_from_alert(alert_id: WoId, viewer: Viewer = Depends(current_viewer),
                      session: Session = Depends(db)) -> DraftOut:
     """A work order prefilled from an alert (not saved); POST it with ``alert_id`` to link the alert."""
     d = svc.draft_from_alert(session, viewer, alert_id)
@@ -179,13 +183,13 @@ def draft_from_alert(alert_id: int, viewer: Viewer = Depends(current_viewer),
 
 
 @router.get("/{wo_id}", response_model=WorkOrderDetailOut)
-def get_work_order(wo_id: int, viewer: Viewer = Depends(current_viewer),
+def get_work_order(wo_id: WoId, viewer: Viewer = Depends(current_viewer),
                    session: Session = Depends(db)) -> WorkOrderDetailOut:
     return _detail_out(svc.get_work_order(session, viewer, wo_id))
 
 
 @router.patch("/{wo_id}/status", response_model=WorkOrderDetailOut)
-def change_status(wo_id: int, body: StatusChange, viewer: Viewer = Depends(current_viewer),
+def change_status(wo_id: WoId, body: StatusChange, viewer: Viewer = Depends(current_viewer),
                   session: Session = Depends(db)) -> WorkOrderDetailOut:
     """OPEN → IN_PROGRESS → DONE, OPEN/IN_PROGRESS → CANCELLED; other moves answer 409."""
     wo = svc.change_status(session, viewer, wo_id, body.status, note=body.note)
@@ -193,14 +197,14 @@ def change_status(wo_id: int, body: StatusChange, viewer: Viewer = Depends(curre
 
 
 @router.post("/{wo_id}/plants", response_model=WorkOrderDetailOut, status_code=201)
-def assign_plant(wo_id: int, body: PlantAssign, viewer: Viewer = Depends(current_viewer),
+def assign_plant(wo_id: WoId, body: PlantAssign, viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db)) -> WorkOrderDetailOut:
     wo = svc.assign_plant(session, viewer, wo_id, body.plant_id)
     return _detail_out(svc.detail_after_write(session, wo))
 
 
 @router.delete("/{wo_id}/plants/{plant_id}", response_model=WorkOrderDetailOut)
-def deactivate_plant(wo_id: int, plant_id: int, viewer: Viewer = Depends(current_viewer),
+def deactivate_plant(wo_id: WoId, plant_id: WoId, viewer: Viewer = Depends(current_viewer),
                      session: Session = Depends(db)) -> WorkOrderDetailOut:
     """End the plant's active assignment (kept in the history; the plant is free again)."""
     wo = svc.deactivate_plant(session, viewer, wo_id, plant_id)
