@@ -276,3 +276,27 @@ def test_create_from_alert_prefills_and_links(fleet):
     with main_session() as s:
         events = s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == wo_id)).all()
         assert all(e.account_id is not None for e in events)
+
+
+def test_writes_are_announced_on_the_change_feed_after_commit_only(fleet):
+    from woms_app.core import feed
+
+    seen = []
+    unsubscribe = feed.subscribe(seen.append)
+    try:
+        wo_id = _create(fleet=fleet)
+        assert [(c.org_id, set(c.topics)) for c in seen] == [(fleet.orgs["sunrise"], {"work_orders", "plants"})]
+        seen.clear()
+        with main_session() as s:
+            wos.change_status(s, viewer(s, "sunrise"), wo_id, "IN_PROGRESS")
+        assert [set(c.topics) for c in seen] == [{"work_orders"}]
+        seen.clear()
+        with pytest.raises(Conflict):  # refused: rolled back, nothing announced
+            _create(plants=("sunrise-1",), fleet=fleet, title="Busy")
+        assert seen == []
+        with main_session() as s:
+            wos.create_work_order(s, viewer(s, "admin"), title="From alert", plant_ids=[fleet.plants["helios-1"]],
+                                  alert_id=fleet.alerts["helios-critical"])
+        assert [(c.org_id, set(c.topics)) for c in seen] == [(fleet.orgs["helios"], {"work_orders", "plants", "alerts"})]
+    finally:
+        unsubscribe()

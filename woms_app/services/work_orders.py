@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.errors import Conflict, NotFound, ValidationFailed
 from woms_app.models.alert import Alert
@@ -330,6 +331,11 @@ def plant_options(session: Session, viewer: Viewer, *, search: str = "", org_id:
 
 # ---------------------------------------------------------------- writes
 
+def _announce(session: Session, org_id: int, *topics: str) -> None:
+    """Tell live viewers (change feed) after the commit: work orders changed, and what else did."""
+    feed.publish_after_commit(session, org_id, feed.WORK_ORDERS, *topics)
+
+
 def _event(session: Session, viewer: Viewer, wo: WorkOrder, kind: str, *, note: str = "",
            from_status: WorkOrderStatus | None = None, to_status: WorkOrderStatus | None = None) -> None:
     session.add(WorkOrderEvent(work_order_id=wo.id, account_id=viewer.account_id, kind=kind, note=note[:NOTE_MAX],
@@ -441,6 +447,7 @@ def create_work_order(session: Session, viewer: Viewer, *, title: str, descripti
         _event(session, viewer, wo, "alert_linked", note=f"Alert #{alert.id}: {alert.title}")
     audit.record_write(session, viewer, "create", "work_orders", wo.id, org_id=org_id,
                        detail=f"{title!r} plants={[p.id for p in plants]}" + (f" alert={alert.id}" if alert else ""))
+    _announce(session, org_id, feed.PLANTS, *((feed.ALERTS,) if alert else ()))
     session.flush()
     return wo
 
@@ -478,6 +485,7 @@ def assign_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int) ->
     _event(session, viewer, wo, "plant_added", note=f"Plant {plant.name}")
     audit.record_write(session, viewer, "assign_plant", "work_orders", wo.id, org_id=wo.org_id,
                        detail=f"plant={plant.id}")
+    _announce(session, wo.org_id, feed.PLANTS)
     session.flush()
     return wo
 
@@ -501,6 +509,7 @@ def deactivate_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int
     _event(session, viewer, wo, "plant_removed", note=f"Plant {plant.name}")
     audit.record_write(session, viewer, "deactivate_plant", "work_orders", wo.id, org_id=wo.org_id,
                        detail=f"plant={plant.id}")
+    _announce(session, wo.org_id, feed.PLANTS)
     session.flush()
     return wo
 
@@ -540,6 +549,7 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
            note="; ".join(x for x in (note, extra) if x))
     audit.record_write(session, viewer, "status", "work_orders", wo.id, org_id=wo.org_id,
                        detail=f"{current.value} -> {target.value}")
+    _announce(session, wo.org_id, *((feed.PLANTS,) if released else ()))
     session.flush()
     session.refresh(wo)
     return wo
