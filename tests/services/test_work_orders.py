@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import BOTH_DATABASES
+from tests.pg.conftest import as_app_role, pg_dbs  # noqa: F401  (fixture)
 from tests.wo_fleet import build_fleet, viewer
 from woms_app.core.db import main_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -300,3 +301,47 @@ def test_writes_are_announced_on_the_change_feed_after_commit_only(fleet):
         assert [(c.org_id, set(c.topics)) for c in seen] == [(fleet.orgs["helios"], {"work_orders", "plants", "alerts"})]
     finally:
         unsubscribe()
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("fresh_databases", ["pg"], indirect=True)
+def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_dbs):
+    """On PostgreSQL the app connects as a role bound by the RLS policies: every path still works."""
+    from tests.conftest import use_databases
+    from woms_app.services.seed import seed_demo
+
+    use_databases(pg_dbs.main_url, pg_dbs.telemetry_url)
+    with main_session() as s:  # as the owner: demo data
+        seed_demo(s)
+        fleet = build_fleet(s)
+    use_databases(as_app_role(pg_dbs.main_url), as_app_role(pg_dbs.telemetry_url))
+    try:
+        a = _create("sunrise", plants=("sunrise-1",), fleet=fleet, title="RLS A",
+                    alert_id=fleet.alerts["sunrise-critical"])
+        b = _create("sunrise", plants=("sunrise-2",), fleet=fleet, title="RLS B")
+        with main_session() as s:  # the policies bind this connection: no viewer context, no rows
+            assert s.exec(select(WorkOrder)).all() == []
+        with main_session() as s:
+            assert wos.list_work_orders(s, viewer(s, "helios")).total == 0
+            assert wos.list_work_orders(s, viewer(s, "govt")).total == 2
+            with pytest.raises(Conflict, match=f"#{a} 'RLS A'"):
+                wos.assign_plant(s, viewer(s, "sunrise"), b, fleet.plants["sunrise-1"])
+        monkey_free = wos._refuse_busy
+        wos._refuse_busy = lambda *args, **kw: None  # let the database index answer
+        try:
+            with main_session() as s:
+                with pytest.raises(Conflict, match=f"#{a} 'RLS A'"):
+                    wos.assign_plant(s, viewer(s, "sunrise"), b, fleet.plants["sunrise-1"])
+        finally:
+            wos._refuse_busy = monkey_free
+        with main_session() as s:
+            v = viewer(s, "sunrise")
+            wos.change_status(s, v, a, "CANCELLED")
+        with main_session() as s:
+            v = viewer(s, "sunrise")
+            wos.assign_plant(s, v, b, fleet.plants["sunrise-1"])  # freed by the cancellation
+            d = wos.get_work_order(s, v, a)
+            assert [x.id for x in d.alerts] == [fleet.alerts["sunrise-critical"]]
+            assert not any(p.is_active for p in d.plants)
+    finally:
+        use_databases(pg_dbs.main_url, pg_dbs.telemetry_url)
