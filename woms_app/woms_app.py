@@ -7,6 +7,8 @@ from woms_app.api.app import mount_reflex
 from woms_app.core.config import get_settings
 from woms_app.core.errors import NotAuthenticated, WomsError
 from woms_app.pages import load_all as load_pages
+from woms_app.scheduler.runner import scheduler_lifespan
+from woms_app.state.live import live_feed_lifespan
 
 log = logging.getLogger("woms")
 
@@ -32,3 +34,5 @@ app = rx.App(
     api_transformer=mount_reflex,
     backend_exception_handler=handle_backend_exception,
 )
+app.register_lifespan_task(live_feed_lifespan)  # change feed → live channels (state/live.py)
+app.register_lifespan_task(scheduler_lifespan)  # sync / retention jobs, one leader (scheduler/runner.py)

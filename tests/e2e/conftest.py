@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import migrate
+from tests.vendors.conftest import emulator  # noqa: F401  (session fixture: the vendor emulator)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -97,12 +98,14 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory, emulator) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     main_url, tel_url = f"sqlite:///{tmp / 'main.db'}", f"sqlite:///{tmp / 'tel.db'}"
     migrate(main_url, tel_url)
     port = _free_port()
-    env = server_env(tmp, port, main_url, tel_url)
+    # the demo vendors point at the in-process emulator (tests.vendors.conftest), on its own port
+    emu_port = emulator.url.rsplit(":", 1)[1]
+    env = server_env(tmp, port, main_url, tel_url, WOMS_EMULATOR_HOST="127.0.0.1", WOMS_EMULATOR_PORT=emu_port)
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "woms_app", "seed-demo"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     log = tmp / "server.log"

@@ -7,12 +7,14 @@ from woms_app.components.work_order_form import work_order_form_dialog
 from woms_app.pages import routes
 from woms_app.state.alerts import AlertsFeedState
 from woms_app.state.base import AuthState
+from woms_app.state.live import LiveState, live_refresh
 
 
-@rx.page(route=routes.ALERTS, title="Alerts · WOMS", on_load=[AuthState.guard, AlertsFeedState.load])
+@rx.page(route=routes.ALERTS, title="Alerts · WOMS", on_load=[AuthState.guard, LiveState.link, AlertsFeedState.load])
 def alerts_page() -> rx.Component:
     return app_frame(
         "Alerts",
+        live_refresh(AlertsFeedState.refresh),  # re-query when the viewer's live channel announces a change
         alerts_feed(),
         work_order_form_dialog(),
         actions=rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=AlertsFeedState.export_csv,

@@ -414,3 +414,10 @@ def _delete_telemetry(plant_ids: list[int]) -> None:
 
 __all__ = ["VendorView", "VendorInput", "Page", "list_vendors", "get_vendor", "create_vendor", "update_vendor",
            "delete_vendor", "check_vendor", "check_connection", "vendor_types", "require_vendor_access"]
+
+
+def org_options(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
+    """Organizations the viewer may add a vendor to (all for a super admin, its own for an ORG account)."""
+    require_vendor_access(viewer)
+    return [(i, n) for i, n in session.exec(select(Organization.id, Organization.name)
+                                            .where(org_filter(viewer, Organization.id)).order_by(Organization.name)).all()]

@@ -1,0 +1,114 @@
+"""Live push and Sync now in real browsers: progress across browsers, an alert of org A reaches A and GOVT
+within a second and never org B; the vendors page in both themes; GOVT refused."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from tests.e2e.conftest import screenshot, sign_in
+from woms_app.core.db import make_engine
+from woms_app.models import Vendor
+
+pytestmark = pytest.mark.e2e
+
+SUNRISE_VENDOR = "Sunrise SOLARMAN"
+
+
+def vendor_id(server, name: str) -> int:
+    engine = make_engine(server.main_url)
+    with Session(engine) as s:
+        vid = s.exec(select(Vendor.id).where(Vendor.name == name)).one()
+    engine.dispose()
+    return vid
+
+
+def row(page, name: str):
+    return page.locator("[data-testid=vendor-row]", has_text=name)
+
+
+def test_sync_now_progress_across_browsers_and_live_alerts(server, emulator, new_page):
+    emulator.admin("POST", "/reset")
+    emulator.admin("POST", "/config", json={"latency_s": 0.12})  # a sync of a few seconds: progress is visible
+    try:
+        ops_a = new_page()
+        sign_in(ops_a, "ops@sunrise.demo.woms")
+        admin = new_page("dark")
+        sign_in(admin, "admin@demo.woms")
+        for p in (ops_a, admin):
+            p.goto("/vendors/")
+            expect(row(p, SUNRISE_VENDOR)).to_be_visible()
+
+        # Sync now in A's browser: progress bar here, and the button disabled in the admin's browser too
+        row(ops_a, SUNRISE_VENDOR).get_by_test_id("sync-now").click()
+        expect(row(ops_a, SUNRISE_VENDOR).get_by_test_id("sync-progress")).to_be_visible(timeout=5000)
+        expect(row(admin, SUNRISE_VENDOR).get_by_test_id("sync-now")).to_be_disabled(timeout=5000)
+        expect(row(admin, SUNRISE_VENDOR).get_by_test_id("sync-progress-label")).to_contain_text("/ 5 plants")
+        screenshot(ops_a, "vendors-sync-progress-light")
+        expect(ops_a.get_by_test_id("sync-outcome-status")).to_have_text("Succeeded", timeout=30_000)
+        expect(ops_a.get_by_test_id("plant-outcome")).to_have_count(5)
+        expect(row(ops_a, SUNRISE_VENDOR).get_by_test_id("vendor-plants")).to_have_text("5")
+        expect(row(ops_a, SUNRISE_VENDOR).get_by_test_id("last-run-badge")).to_have_text("Succeeded")
+        # the admin's browser learns the outcome live, without reload
+        expect(row(admin, SUNRISE_VENDOR).get_by_test_id("sync-now")).to_be_enabled(timeout=5000)
+        expect(row(admin, SUNRISE_VENDOR).get_by_test_id("last-run-badge")).to_have_text("Succeeded")
+        screenshot(ops_a, "vendors-sync-done-light")
+        screenshot(admin, "vendors-superadmin-dark")
+        emulator.admin("POST", "/config", json={"latency_s": 0.0})
+
+        # three alert feeds open: org A, org B, GOVT
+        ops_b = new_page()
+        sign_in(ops_b, "ops@helios.demo.woms")
+        govt = new_page("dark")
+        sign_in(govt, "govt@demo.woms")
+        for p in (ops_a, ops_b, govt):
+            p.goto("/alerts/")
+            expect(p.get_by_test_id("page-title")).to_have_text("Alerts")
+            p.wait_for_function("document.querySelector('[data-testid=live-marker]') !== null")
+        title = f"Injected Live Fault {uuid.uuid4().hex[:6]}"
+        emulator.admin("POST", "/alerts", json={"vendor": "solarman", "plant_id": 61200003, "severity": "critical",
+                                                "name": title})
+        vid = vendor_id(server, SUNRISE_VENDOR)
+        r = ops_a.request.post(f"/api/vendors/{vid}/sync")
+        assert r.ok and r.json()["alerts_new"] >= 1, r.text()
+        synced = time.monotonic()
+        for p in (ops_a, govt):
+            expect(p.locator("[data-testid=alert-row]", has_text=title)).to_be_visible(timeout=1000)
+        assert time.monotonic() - synced < 1.5  # both within a second of the commit (+ assertion overhead)
+        ops_b.wait_for_timeout(1200)
+        expect(ops_b.locator("[data-testid=alert-row]", has_text=title)).to_have_count(0)
+        assert title not in ops_b.content()
+        screenshot(ops_a, "alerts-live-org-a-light")
+        screenshot(govt, "alerts-live-govt-dark")
+    finally:
+        emulator.admin("POST", "/config", json={"latency_s": 0.0})
+
+
+def test_bad_credentials_show_the_reason_and_govt_is_refused(server, emulator, new_page):
+    page = new_page("dark")
+    sign_in(page, "ops@helios.demo.woms")
+    page.goto("/vendors/")
+    page.get_by_test_id("add-vendor").click()
+    page.get_by_test_id("vendor-name").fill("Second cloud")
+    # the type select defaults to the first registered type (solarman); point it at the emulator
+    page.get_by_test_id("vendor-url").fill(emulator.url + "/solarman")
+    for field, value in (("app_id", "1"), ("app_secret", "s"), ("account", "a@b.c"), ("password", "wrong-password")):
+        page.get_by_test_id(f"cred-{field}").fill(value)
+    page.get_by_test_id("vendor-save").click()
+    expect(page.get_by_test_id("vendor-form-error")).to_contain_text("Credentials rejected", timeout=10_000)
+    assert page.get_by_test_id("cred-password").get_attribute("type") == "password"
+    screenshot(page, "vendors-bad-credentials-dark")
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-testid=vendor-row]", has_text="Second cloud")).to_have_count(0)
+
+    govt = new_page()
+    sign_in(govt, "govt@demo.woms")
+    expect(govt.get_by_test_id("nav-vendors")).to_have_count(0)
+    govt.goto("/vendors/")
+    expect(govt.get_by_text("not available to government observers").first).to_be_visible()
+    expect(govt.get_by_test_id("vendor-row")).to_have_count(0)
+    expect(govt.get_by_test_id("add-vendor")).to_have_count(0)
+    assert govt.request.get("/api/vendors").status == 403
