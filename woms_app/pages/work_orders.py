@@ -182,7 +182,7 @@ def _detail_dialog() -> rx.Component:
 
 
 @rx.page(route=routes.WORK_ORDERS, title="Work orders · WOMS",
-         on_load=[AuthState.guard, W.load, W.open_from_url])
+         on_load=[AuthState.guard, W.load_page, W.open_from_url])
 def work_orders_page() -> rx.Component:
     return app_frame(
         "Work orders",

@@ -66,6 +66,12 @@ class WorkOrdersState(AuthState):
 
     # ------------------------------------------------------------ list
     @rx.event
+    def load_page(self):
+        """``on_load``: the plant choices are re-read once per visit, then the list."""
+        self.plant_choices = []
+        return WorkOrdersState.load
+
+    @rx.event
     def load(self):
         viewer = self.require_viewer()
         self.loading = True
@@ -75,7 +81,7 @@ class WorkOrdersState(AuthState):
                 session, viewer, status=None if self.status_filter == ALL else self.status_filter,
                 priority=None if self.priority_filter == ALL else self.priority_filter,
                 plant_id=_int_or_none(self.plant_filter), search=self.search, page=self.page, page_size=PAGE_SIZE)
-            options = svc.plant_options(session, viewer, limit=200)
+            options = None if self.plant_choices else svc.plant_options(session, viewer, limit=200)
         self.total = result.total
         self.rows = [
             {
@@ -90,7 +96,9 @@ class WorkOrdersState(AuthState):
             }
             for w in result.items
         ]
-        self.plant_choices = [{"id": ALL, "name": "All plants"}] + [_plant_choice(o, viewer.fleet_wide) for o in options]
+        if options is not None:
+            self.plant_choices = [{"id": ALL, "name": "All plants"}] + [_plant_choice(o, viewer.fleet_wide)
+                                                                        for o in options]
         self.loading = False
 
     @rx.event
