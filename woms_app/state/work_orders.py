@@ -32,8 +32,17 @@ def fmt_time(dt: datetime | None) -> str:
     return "" if dt is None else f"{dt:%Y-%m-%d %H:%M} UTC"
 
 
+def as_id(value, what: str = "Work order") -> int:
+    """An id sent by the client (any client can call a handler with anything): a positive int or NotFound."""
+    text = str(value).strip()
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise NotFound(f"{what} not found")
+    return int(text)
+
+
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value and value != ALL and value.isdigit() else None
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < len(text) < 16 else None
 
 
 def _plant_choice(o: svc.PlantOption, fleet_wide: bool) -> dict[str, str]:
@@ -195,7 +204,7 @@ class WorkOrdersState(AuthState):
     def open_detail(self, wo_id: int | str):
         viewer = self.require_viewer()
         with main_session() as session:
-            d = svc.get_work_order(session, viewer, int(wo_id))
+            d = svc.get_work_order(session, viewer, as_id(wo_id))
         self._show(d)
         self.add_plant_search = ""
         self.add_plant_options = []
@@ -207,7 +216,7 @@ class WorkOrdersState(AuthState):
         """``on_load``: /work-orders?wo=<id> opens that work order's detail (links from alerts)."""
         wo = str(self.router.url.query_parameters.get("wo", ""))
         if wo.isdigit():
-            return WorkOrdersState.open_detail(int(wo))
+            return WorkOrdersState.open_detail(wo)
 
     @rx.event
     def set_detail_open(self, value: bool):
@@ -247,7 +256,7 @@ class WorkOrdersState(AuthState):
         wo_id = self._detail_id()
         try:
             with main_session() as session:
-                wo = svc.deactivate_plant(session, viewer, wo_id, int(plant_id))
+                wo = svc.deactivate_plant(session, viewer, wo_id, as_id(plant_id, "Plant"))
                 d = svc.detail_after_write(session, wo)
         except USER_ERRORS as exc:
             return rx.toast.error(exc.message)
@@ -281,7 +290,7 @@ class WorkOrdersState(AuthState):
         wo_id = self._detail_id()
         try:
             with main_session() as session:
-                wo = svc.assign_plant(session, viewer, wo_id, int(plant_id))
+                wo = svc.assign_plant(session, viewer, wo_id, as_id(plant_id, "Plant"))
                 d = svc.detail_after_write(session, wo)
         except USER_ERRORS as exc:
             self.add_plant_error = exc.message
@@ -354,7 +363,7 @@ class WorkOrderFormState(AuthState):
             raise Forbidden("Read-only account: government observers cannot change data")
         self._reset_form()
         with main_session() as session:
-            draft = svc.draft_from_alert(session, viewer, int(alert_id))
+            draft = svc.draft_from_alert(session, viewer, as_id(alert_id, "Alert"))
             opts = {o.id: o for o in svc.plant_options(session, viewer, org_id=draft.org_id, limit=200)}
         self.title, self.description, self.priority = draft.title, draft.description, draft.priority.value
         self.alert_id = draft.alert_id
