@@ -15,7 +15,11 @@ def _sync_cell(r) -> rx.Component:
     return rx.cond(
         r["running"] != "",
         rx.vstack(
-            rx.progress(value=r["progress"].to(int), max=100, width="9rem", data_testid="sync-progress"),
+            rx.box(  # a plain bar: the row holds strings, and Radix Progress needs a number
+                rx.box(width=r["progress"] + "%", height="100%", background=rx.color("accent", 9),
+                       border_radius="inherit", transition="width 0.3s"),
+                width="9rem", height="0.5rem", background=rx.color("gray", 5), border_radius="9999px",
+                overflow="hidden", role="progressbar", aria_valuenow=r["progress"], data_testid="sync-progress"),
             rx.text(r["progress_label"], size="1", color_scheme="gray", data_testid="sync-progress-label"),
             spacing="1",
         ),
