@@ -283,13 +283,27 @@ def freshness_for(main: Session, plants: list[Plant], now: datetime | None = Non
 
 
 def freshness_counts(main: Session, viewer: Viewer, now: datetime | None = None) -> dict[str, int]:
-    """How many of the viewer's plants are fresh / stale / offline / without data."""
-    rows = main.exec(select(Plant, Vendor.poll_interval_s).join(Vendor, Vendor.id == Plant.vendor_id)
-                     .where(org_filter(viewer, Plant.org_id))).all()
+    """How many of the viewer's plants are fresh / stale / offline / without data.
+
+    Fresh and no-data plants are counted in the database; only the others are loaded (four columns) for the
+    daylight rule that tells stale from offline. Loading every Plant row made the dashboard of a
+    2,000-plant fleet cost ~60 ms of ORM work (bench P3)."""
+    from sqlalchemy import func
+
     counts = {f.value: 0 for f in Freshness}
     now = now or utcnow()
-    for plant, poll in rows:
-        counts[plant_freshness(plant, poll, now).value] += 1
+    scope = org_filter(viewer, Plant.org_id)
+    joined = lambda *cols: select(*cols).select_from(Plant).join(Vendor, Vendor.id == Plant.vendor_id).where(scope)  # noqa: E731
+    counts[Freshness.NO_DATA.value] = main.exec(joined(func.count(Plant.id)).where(Plant.last_reading_at.is_(None))).one()
+    for poll in main.exec(joined(Vendor.poll_interval_s).distinct()).all():
+        cutoff = now - timedelta(seconds=2 * int(poll or DEFAULT_POLL_S))  # telemetry.freshness: age ≤ 2× poll
+        same_poll = Vendor.poll_interval_s.is_(None) if poll is None else Vendor.poll_interval_s == poll
+        counts[Freshness.FRESH.value] += main.exec(joined(func.count(Plant.id)).where(
+            same_poll, Plant.last_reading_at >= cutoff)).one()
+        older = main.exec(joined(Plant.last_reading_at, Plant.latitude, Plant.longitude, Plant.timezone).where(
+            same_poll, Plant.last_reading_at < cutoff)).all()
+        for row in older:
+            counts[plant_freshness(row, poll, now).value] += 1
     return counts
 
 
