@@ -80,9 +80,12 @@ def test_unknown_email_costs_as_much_as_a_wrong_password(client, monkeypatch):
         return time.perf_counter() - t
 
     timed("nobody@demo.woms")  # warm the dummy hash
-    known = min(timed("ops@helios.demo.woms") for _ in range(3))
-    unknown = min(timed(f"nobody{i}@demo.woms") for i in range(3))
-    assert 0.5 < unknown / known < 2.0, (known, unknown)
+    known, unknown = [], []
+    for i in range(4):  # interleaved, best of each: robust to a busy machine
+        known.append(timed("ops@helios.demo.woms"))
+        unknown.append(timed(f"nobody{i}@demo.woms"))
+    # skipping bcrypt for unknown emails would make this ratio ~0.01; equal work keeps it near 1
+    assert 0.25 < min(unknown) / min(known) < 4.0, (known, unknown)
     monkeypatch.undo()
     reset_settings()
     security._DUMMY_HASH = None

@@ -70,6 +70,9 @@ def create_api() -> FastAPI:
     )
     api.add_exception_handler(WomsError, lambda _req, exc: _error_response(exc))
     api.add_exception_handler(RequestValidationError, lambda _req, exc: _validation_response(exc))
+    # a number beyond what the database stores (e.g. an id of 2**70) is bad input, not a server error
+    api.add_exception_handler(OverflowError, lambda _req, exc: JSONResponse(
+        {"detail": "A number in the request is out of range"}, status_code=422))
     for router in all_routers():
         api.include_router(router, prefix="/api")
     api.add_middleware(GuardMiddleware)

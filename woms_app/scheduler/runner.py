@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from woms_app.core.config import get_settings
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, db_context, main_session, telemetry_session
 from woms_app.core.errors import Conflict
 from woms_app.models.enums import SyncKind, SyncTrigger
 from woms_app.scheduler.leader import LeaderLock
@@ -34,8 +34,7 @@ from woms_app.services.viewer import SYSTEM
 log = logging.getLogger(__name__)
 
 HOURLY_S = 3600
-HEARTBEAT_S = 20.0
-LOCK_TTL_S = 60.0
+LOCK_TTL_HEARTBEATS = 3  # a lock that is not renewed for 3 heartbeats has a dead holder
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
 
 
@@ -69,7 +68,7 @@ async def alerts_job(vendor_id: int) -> None:
 def _retention() -> None:
     from woms_app.services.retention import run_retention
 
-    with main_session() as session:
+    with main_session(SYSTEM_CONTEXT) as session, db_context(SYSTEM_CONTEXT):
         result = run_retention(session, telemetry_session, SYSTEM)
     log.info("retention: %s plants, %s days rolled up, %s readings purged", result.plants,
              result.days_rolled_up, result.readings_deleted)
@@ -82,7 +81,11 @@ async def retention_job() -> None:
 async def efficiency_job() -> None:
     from woms_app.services import kpis
 
-    await asyncio.to_thread(kpis.run_efficiency_job)
+    def run() -> None:
+        with db_context(SYSTEM_CONTEXT):
+            kpis.run_efficiency_job()
+
+    await asyncio.to_thread(run)
 
 
 async def startup_job() -> None:
@@ -92,7 +95,7 @@ async def startup_job() -> None:
 
 def desired_jobs() -> dict[str, JobSpec]:
     """The jobs the database asks for right now."""
-    with main_session() as session:
+    with main_session(SYSTEM_CONTEXT) as session:
         vendors = sync_service.schedulable_vendors(session)
     jobs = {
         "retention": JobSpec("retention", retention_job, HOURLY_S),
@@ -106,10 +109,10 @@ def desired_jobs() -> dict[str, JobSpec]:
 
 class WomsScheduler:
     def __init__(self, *, lock: LeaderLock | None = None, startup_sync: bool | None = None,
-                 heartbeat_s: float = HEARTBEAT_S, paused: bool = False) -> None:
-        self.lock = lock or LeaderLock(ttl_s=LOCK_TTL_S)
+                 heartbeat_s: float | None = None, paused: bool = False) -> None:
+        self.heartbeat_s = get_settings().scheduler_heartbeat_s if heartbeat_s is None else heartbeat_s
+        self.lock = lock or LeaderLock(ttl_s=self.heartbeat_s * LOCK_TTL_HEARTBEATS)
         self.startup_sync = get_settings().demo if startup_sync is None else startup_sync
-        self.heartbeat_s = heartbeat_s
         self.paused = paused
         self.leading = False
         self.aps = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")

@@ -28,6 +28,7 @@ from woms_app.services.telemetry import (
     prev_reading_ts,
     zone,
 )
+from woms_app.services import partitions
 from woms_app.services.viewer import Viewer, org_filter
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,10 @@ def roll_up_plant(tsession: Session, plant: Plant, now: datetime | None = None) 
     return n
 
 
-def purge_plant(tsession: Session, plant: Plant, cutoff: datetime, now: datetime | None = None) -> int:
-    """Move the contribution of readings older than ``cutoff`` into their day rows, then delete them."""
+def purge_plant(tsession: Session, plant: Plant, cutoff: datetime, now: datetime | None = None,
+                *, delete: bool = True) -> int:
+    """Move the contribution of readings older than ``cutoff`` into their day rows, then delete them
+    (``delete=False``: the caller drops whole partitions instead). Returns the readings purged."""
     now = now or utcnow()
     tz = zone(plant.timezone)
     old = tsession.exec(select(TelemetryReading.ts, TelemetryReading.generation_power_kw)
@@ -112,6 +115,8 @@ def purge_plant(tsession: Session, plant: Plant, cutoff: datetime, now: datetime
             prev = points[-1][0]
         tsession.add(row)
     tsession.flush()
+    if not delete:
+        return len(old)
     result = tsession.execute(sa.delete(TelemetryReading).where(TelemetryReading.plant_id == plant.id,
                                                                 TelemetryReading.ts < cutoff))
     return result.rowcount or 0
@@ -143,22 +148,38 @@ def run_retention(session: Session, tsession_factory, viewer: Viewer, now: datet
     cutoff = now - keep
     result = RetentionResult()
     plants = session.exec(select(Plant).where(org_filter(viewer, Plant.org_id)).order_by(Plant.id)).all()
-    purge = _finalize_kpis(cutoff, now)
+    # On PostgreSQL readings live in daily partitions: only whole expired partitions go, by DROP, once every
+    # reading in them is rolled up; so the effective cutoff is the upper bound of the newest expired one.
+    with tsession_factory() as tsession:
+        partitioned = partitions.is_partitioned(tsession)
+        if partitioned:
+            partitions.ensure_partitions(tsession, now)
+            expired = partitions.expired_partitions(tsession, cutoff)
+            cutoff = partitions.partition_bounds(expired[-1])[1] if expired else None
+    purge = cutoff is not None and _finalize_kpis(cutoff, now)
     orgs: set[int] = set()
+    all_accounted = True
     for plant in plants:
         try:
             with tsession_factory() as tsession:
                 result.days_rolled_up += roll_up_plant(tsession, plant, now)
-                deleted = purge_plant(tsession, plant, cutoff, now) if purge else 0
+                deleted = purge_plant(tsession, plant, cutoff, now, delete=not partitioned) if purge else 0
                 # the days of the purged readings are final once purged: refresh their totals
                 roll_up_plant(tsession, plant, now)
         except Exception:
             log.exception("retention failed for plant %s", plant.id)
+            all_accounted = False
             continue
         result.plants += 1
         result.readings_deleted += deleted
         if deleted:
             orgs.add(plant.org_id)
+    if partitioned and purge and all_accounted and viewer.fleet_wide:
+        with tsession_factory() as tsession:
+            for day in expired:
+                partitions.drop_partition(tsession, day)
+            # stragglers in the default partition (readings older than every partition)
+            tsession.execute(sa.delete(TelemetryReading).where(TelemetryReading.ts < cutoff))
     for org_id in orgs:
         feed.publish(org_id, feed.METRICS)
     return result

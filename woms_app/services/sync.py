@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, db_context, main_session, telemetry_session
 from woms_app.core.errors import Conflict
 from woms_app.models.enums import SyncKind, SyncStatus, SyncTrigger, VendorStatus
 from woms_app.models.ops import SyncRun
@@ -110,7 +110,7 @@ def last_run(session: Session, vendor_id: int) -> SyncRun | None:
 
 def _start_run(vendor_id: int, viewer: Viewer, trigger: SyncTrigger, kind: SyncKind) -> tuple[int, Vendor]:
     now = utcnow()
-    with main_session() as session:
+    with main_session(viewer.db_context) as session:  # the viewer's own rights decide whether it may start
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7301, :v)"), {"v": int(vendor_id)})
         vendor = get_scoped(session, viewer, Vendor, vendor_id, "Vendor")
@@ -296,7 +296,16 @@ async def sync_vendor(vendor_id: int, *, viewer: Viewer = SYSTEM, trigger: SyncT
     ``kind``: FULL (plants, telemetry, alerts), TELEMETRY (plants + telemetry) or ALERTS.
     Raises NotFound / Forbidden / Conflict (already running) before anything starts; vendor
     problems never raise: they are recorded on the returned result and the sync_runs row.
+    Once the viewer is authorized, the run's database work acts as the system (row-level security).
     """
+    with db_context(SYSTEM_CONTEXT):
+        return await _sync_vendor(vendor_id, viewer=viewer, trigger=trigger, kind=kind, progress=progress,
+                                  client=client, adapter_options=adapter_options)
+
+
+async def _sync_vendor(vendor_id: int, *, viewer: Viewer, trigger: SyncTrigger, kind: SyncKind,
+                       progress: ProgressCallback | None, client: httpx.AsyncClient | None,
+                       adapter_options: dict | None) -> SyncResult:
     started = time.perf_counter()
     run_id, vendor = await asyncio.to_thread(_start_run, vendor_id, viewer, trigger, kind)
     now = utcnow()
@@ -437,7 +446,7 @@ def schedulable_vendors(session: Session) -> list[Vendor]:
 async def sync_all(trigger: SyncTrigger = SyncTrigger.SCHEDULE, kind: SyncKind = SyncKind.FULL,
                    **kwargs: Any) -> list[SyncResult]:
     """Sync every schedulable vendor, concurrently (each within its own request budget)."""
-    with main_session() as session:
+    with main_session(SYSTEM_CONTEXT) as session:
         ids = [v.id for v in schedulable_vendors(session)]
 
     async def one(vid: int) -> SyncResult | None:

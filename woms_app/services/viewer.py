@@ -17,6 +17,7 @@ from woms_app.core.errors import Forbidden, NotFound
 from woms_app.models.enums import AccountType
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1  # the largest id a database row can have
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,11 @@ def scoped(stmt, viewer: Viewer, model: Any):
 
 def get_scoped(session: Session, viewer: Viewer, model: type[T], obj_id: Any, what: str = "") -> T:
     """Load one row by id within the viewer's scope, or raise NotFound."""
-    obj = session.get(model, obj_id) if obj_id is not None else None
+    if isinstance(obj_id, str) and obj_id.strip().isdigit():
+        obj_id = int(obj_id.strip())
+    if not isinstance(obj_id, int) or isinstance(obj_id, bool) or not 0 < obj_id <= MAX_ID:
+        raise NotFound(f"{what or model.__name__} not found")
+    obj = session.get(model, obj_id)
     if obj is None or not can_see_org(viewer, getattr(obj, "org_id", None)):
         raise NotFound(f"{what or model.__name__} not found")
     return obj
