@@ -1,7 +1,6 @@
 """/api/alerts: the scoped alert list (JSON or CSV), newest first, and one alert."""
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from typing import Literal
 
@@ -11,7 +10,7 @@ from sqlmodel import Session
 
 from woms_app.api.csv_export import csv_response
 from woms_app.api.deps import current_viewer, db
-from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
+from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
 from woms_app.services.viewer import Viewer
 
@@ -22,23 +21,8 @@ SeverityParam = Enum("SeverityParam", {s.value: s.value for s in AlertSeverity},
 AlertStatusParam = Enum("AlertStatusParam", {s.value: s.value for s in AlertStatus}, type=str)
 
 
-class AlertOut(BaseModel):
-    id: int
-    org_id: int
-    org_name: str
-    plant_id: int
-    plant_name: str
-    title: str
-    message: str
-    vendor_code: str
-    severity: AlertSeverity
-    category: str
-    status: AlertStatus
-    started_at: datetime
-    resolved_at: datetime | None
-    work_order_id: int | None
-    work_order_title: str
-    work_order_status: WorkOrderStatus | None
+# the service's view is the response model: one definition of an alert's public fields
+AlertOut = svc.AlertView
 
 
 class AlertList(BaseModel):
@@ -74,11 +58,11 @@ def list_alerts(
             [a.id, a.org_name, a.plant_name, a.severity, a.status, a.title, a.vendor_code, a.category, a.started_at,
              a.resolved_at, a.work_order_id, a.message] for a in result.items))
     result = svc.list_alerts(session, viewer, **filters, page=page, page_size=page_size)
-    return AlertList(items=[AlertOut(**vars(a)) for a in result.items], total=result.total, page=page,
+    return AlertList(items=result.items, total=result.total, page=page,
                      page_size=page_size)
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
 def get_alert(alert_id: int = Path(ge=1, le=ID_MAX), viewer: Viewer = Depends(current_viewer),
               session: Session = Depends(db)) -> AlertOut:
-    return AlertOut(**vars(svc.get_alert(session, viewer, alert_id)))
+    return svc.get_alert(session, viewer, alert_id)

@@ -2,7 +2,6 @@
 responses carry ``has_credentials``, never the credentials."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -17,30 +16,9 @@ from woms_app.services.viewer import Viewer, require_writer
 router = APIRouter(prefix="/vendors", tags=["vendors"])
 
 
-class VendorOut(BaseModel):
-    id: int
-    org_id: int
-    org_name: str
-    name: str
-    vendor_type: str
-    vendor_label: str
-    base_url: str
-    poll_interval_s: int
-    alert_interval_s: int
-    rate_limit_requests: int
-    rate_limit_window_s: float
-    max_concurrency: int
-    status: str
-    has_credentials: bool
-    plants: int
-    last_sync_at: datetime | None
-    last_error: str | None
-    running: bool
-    run_plants_done: int
-    run_plants_total: int
-    last_run_status: str | None
-    last_run_at: datetime | None
-    last_run_error: str | None
+# the service's view is the response model (it has no credential field: only has_credentials)
+VendorOut = svc.VendorView
+
 
 
 class VendorList(BaseModel):
@@ -83,16 +61,12 @@ class SyncOut(BaseModel):
     duration_ms: int
 
 
-def _out(v: svc.VendorView) -> VendorOut:
-    return VendorOut(**{k: getattr(v, k) for k in VendorOut.model_fields})
-
-
 @router.get("", response_model=VendorList)
 def list_vendors(viewer: Viewer = Depends(current_viewer), session: Session = Depends(db),
                  page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=svc.MAX_PAGE_SIZE),
                  org_id: int | None = None) -> VendorList:
     result = svc.list_vendors(session, viewer, page=page, page_size=page_size, org_id=org_id)
-    return VendorList(items=[_out(v) for v in result.items], total=result.total)
+    return VendorList(items=result.items, total=result.total)
 
 
 @router.get("/types")
@@ -103,19 +77,19 @@ def vendor_types(viewer: Viewer = Depends(current_viewer)) -> list[dict]:
 
 @router.get("/{vendor_id}", response_model=VendorOut)
 def get_vendor(vendor_id: int, viewer: Viewer = Depends(current_viewer), session: Session = Depends(db)) -> VendorOut:
-    return _out(svc.get_vendor(session, viewer, vendor_id))
+    return svc.get_vendor(session, viewer, vendor_id)
 
 
 @router.post("", response_model=VendorOut, status_code=201)
 async def create_vendor(body: VendorIn, viewer: Viewer = Depends(current_viewer)) -> VendorOut:
     require_writer(viewer)
-    return _out(await svc.create_vendor(viewer, body.to_input()))
+    return await svc.create_vendor(viewer, body.to_input())
 
 
 @router.patch("/{vendor_id}", response_model=VendorOut)
 async def update_vendor(vendor_id: int, body: VendorIn, viewer: Viewer = Depends(current_viewer)) -> VendorOut:
     require_writer(viewer)
-    return _out(await svc.update_vendor(viewer, vendor_id, body.to_input()))
+    return await svc.update_vendor(viewer, vendor_id, body.to_input())
 
 
 @router.delete("/{vendor_id}", status_code=204)
