@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ class RequestLimiter:
         self._completed: deque[float] = deque()  # completion instants (monotonic) within the window
         self.total_acquired = 0
         self.total_waited_s = 0.0
+        # per event loop: at most max_concurrency coroutines poll for a slot; the rest queue (FIFO, no polling).
+        # Without it a fleet-wide gather (thousands of requests) re-checked every few ms and starved the loop.
+        self._gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     @property
     def budget(self) -> Budget:
@@ -87,13 +91,23 @@ class RequestLimiter:
     def release(self) -> None:
         self._release()
 
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        size = self._budget.max_concurrency
+        with self._lock:
+            entry = self._gates.get(loop)
+            if entry is None or entry[0] != size:  # new loop, or the budget changed
+                entry = self._gates[loop] = (size, asyncio.Semaphore(size))
+            return entry[1]
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        await self.acquire()
-        try:
-            yield
-        finally:
-            self._release()
+        async with self._gate():
+            await self.acquire()
+            try:
+                yield
+            finally:
+                self._release()
 
     def snapshot(self) -> dict[str, float]:
         with self._lock:
