@@ -102,9 +102,15 @@ def upsert_readings(tsession: Session, plant_id: int, org_id: int, readings: Ite
         items = list(rows.items())
         for i in range(0, len(items), CHUNK):
             part = items[i:i + CHUNK]
-            cols = list(zip(*(v for _, v in part)))
-            conn.exec_driver_sql(_PG_UPSERT, ([plant_id] * len(part), [ts for ts, _ in part], [org_id] * len(part),
-                                              *(list(c) for c in cols)))
+            n = len(part)
+            # array literals built here (repr round-trips floats exactly): psycopg's Python-level list dumper
+            # cost more than the database's work
+            conn.exec_driver_sql(_PG_UPSERT, (
+                "{" + ",".join([str(int(plant_id))] * n) + "}",
+                "{" + ",".join(ts.isoformat() for ts, _ in part) + "}",
+                "{" + ",".join([str(int(org_id))] * n) + "}",
+                *("{" + ",".join("NULL" if x is None else repr(x) for x in col) + "}"
+                  for col in zip(*(v for _, v in part)))))
     else:
         raise NotImplementedError(f"upserts are implemented for SQLite and PostgreSQL, not {name}")
     return len(rows)
