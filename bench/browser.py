@@ -1,0 +1,160 @@
+"""P5 (login → dashboard painted) and P6 (backend RSS with 100 sessions) against the production build:
+``reflex run --env prod`` started by the browser tests' own helpers (tests/e2e/conftest.py: start_server /
+server_env / stop_server) on a free port, its own SQLite files and REFLEX_WEB_WORKDIR, driven by Debian's
+Chromium through Playwright (never a downloaded browser). The fleet: demo seed + 2,000 plants × 24 h.
+Passwords are hashed with the production bcrypt cost (12), so login pays the real ~0.2 s check.
+
+P5: a fresh browser context per trial opens /login/ (not timed), fills the form, then the clock runs from the
+click to the dashboard's "Plants" figure showing the fleet's count and two animation frames after it
+(painted). ratio = median ÷ 1.5 s.
+
+P6: the sum of VmRSS of every process of the server's session (reflex CLI + granian worker(s); the frontend
+is static files served by the same process in prod) — idle after start, then with 100 sessions open at once
+(100 browser contexts in one headless Chromium, each signed in as one of the demo accounts with the dashboard
+loaded: each is a websocket session with its own state). ratio = RSS ÷ 500 MB.
+"""
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench import fleet
+from bench.common import Result, free_port, median, scratch_databases
+
+P5_GOAL_S = 1.5
+P6_GOAL_MB = 500.0
+ACCOUNTS = ["admin@demo.woms", "ops@sunrise.demo.woms", "ops@helios.demo.woms", "govt@demo.woms"]
+PASSWORD = "woms-demo-pass"
+
+
+def session_rss_mb(sid: int) -> tuple[float, int]:
+    """Sum of VmRSS (MB) of the processes in session ``sid`` and their count."""
+    total, n = 0, 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(d.name)) != sid:
+                continue
+            for line in (d / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    n += 1
+        except (OSError, ProcessLookupError):
+            continue
+    return total / 1024.0, n
+
+
+@contextmanager
+def prod_server(plants: int, hours: float):
+    import tempfile
+
+    from tests.e2e.conftest import server_env, start_server, stop_server
+
+    os.environ["WOMS_BCRYPT_ROUNDS"] = "12"
+    from woms_app.core.config import reset_settings
+
+    reset_settings()
+    with tempfile.TemporaryDirectory(prefix="woms-bench-web-") as tmpd:
+        tmp = Path(tmpd)
+        with scratch_databases("sqlite", tmp) as dbs:
+            fleet.build(dbs, plants=plants, hours=hours)
+            from woms_app.core.db import dispose_engines
+
+            dispose_engines()
+            port = free_port()
+            env = server_env(tmp, port, dbs.main_url, dbs.telemetry_url, WOMS_BCRYPT_ROUNDS="12",
+                             WOMS_PUBLIC_ORIGIN=f"http://127.0.0.1:{port}", WOMS_LOG_LEVEL="WARNING")
+            log = tmp / "server.log"
+            proc = start_server(tmp, env, port, log)
+            try:
+                yield f"http://127.0.0.1:{port}", proc, plants
+            finally:
+                stop_server(proc)
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _sign_in_to_dashboard(browser, url: str, email: str, expect_plants: int | None, timeout_ms: int = 60_000):
+    ctx = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900})
+    ctx.set_default_timeout(timeout_ms)
+    page = ctx.new_page()
+    page.goto("/login/")
+    page.wait_for_selector("[data-testid=login-submit]")
+    page.fill("#login-email", email)
+    page.fill("#login-password", PASSWORD)
+    t0 = time.perf_counter()
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(lambda u: "/login" not in u, wait_until="commit", timeout=timeout_ms)
+    t_nav = time.perf_counter() - t0
+    want = "" if expect_plants is None else str(expect_plants).replace(",", "")
+    page.wait_for_function(
+        "want => { const e = document.querySelector('[data-testid=metric-plants]');"
+        " if (!e) return false; const t = e.textContent.replace(/[^0-9]/g, '');"
+        " return want ? t === want : t.length > 0 && t !== '0'; }", arg=want, timeout=timeout_ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.t_nav = t_nav
+    return ctx, page, time.perf_counter() - t0
+
+
+def p5(url: str, browser, plants: int, trials: int = 7) -> Result:
+    times, navs = [], []
+    # one untimed warm-up (first page compile/caches in the server and browser)
+    ctx, _, _ = _sign_in_to_dashboard(browser, url, "admin@demo.woms", None)
+    ctx.close()
+    for _ in range(trials):
+        ctx, page, dt = _sign_in_to_dashboard(browser, url, "admin@demo.woms", None)
+        navs.append(page.t_nav)
+        ctx.close()
+        times.append(dt)
+    m = median(times)
+    return Result(key="P5 login → dashboard", what=f"Chromium, prod build, SUPERADMIN, {plants:,}-plant fleet, "
+                  f"median of {trials} fresh contexts",
+                  figure=(f"median {m * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); "
+                          f"of which click → dashboard URL committed: median {median(navs) * 1000:.0f} ms"),
+                  ratio=m / P5_GOAL_S, goal="≤ 1.0 (1.5 s)", ok=m <= P5_GOAL_S, extra={"times_s": times, "nav_s": navs})
+
+
+def p6(url: str, proc, browser, sessions: int = 100) -> Result:
+    sid = os.getsid(proc.pid)
+    idle, nproc = session_rss_mb(sid)
+    contexts = []
+    try:
+        for i in range(sessions):
+            ctx, _, _ = _sign_in_to_dashboard(browser, url, ACCOUNTS[i % len(ACCOUNTS)], None)
+            contexts.append(ctx)
+        time.sleep(2)
+        loaded, nproc = session_rss_mb(sid)
+    finally:
+        for c in contexts:
+            c.close()
+    return Result(key="P6 backend RSS", what=f"sum of VmRSS of the prod server's {nproc} processes with {sessions} "
+                  f"signed-in dashboard sessions (browser contexts) open",
+                  figure=f"{loaded:.0f} MB with {sessions} sessions (idle {idle:.0f} MB; "
+                         f"{(loaded - idle) / max(1, sessions):.2f} MB/session)",
+                  ratio=loaded / P6_GOAL_MB, goal="≤ 1.0 (500 MB)", ok=loaded <= P6_GOAL_MB,
+                  extra={"idle_mb": idle, "loaded_mb": loaded})
+
+
+def run(which: set[str], plants: int = 2000, hours: float = 24, sessions: int = 100, trials: int = 7) -> list[Result]:
+    out = []
+    with prod_server(plants, hours) as (url, proc, n), chromium() as browser:
+        if "p5" in which:
+            out.append(p5(url, browser, n, trials))
+        if "p6" in which:
+            out.append(p6(url, proc, browser, sessions))
+    return out
