@@ -11,6 +11,7 @@ from woms_app.pages import routes
 from woms_app.services import plants as plant_service
 from woms_app.services import telemetry_query
 from woms_app.state.base import AuthState
+from woms_app.state.work_orders import as_id
 
 OPTIONS_SHOWN = 12
 
@@ -57,14 +58,14 @@ class SelectedPlantState(AuthState):
     def choose(self, plant_id: str):
         """Select a plant (dashboard): the chart follows."""
         self.picker_open = False
-        self._select(int(plant_id))
+        self._select(as_id(plant_id, "Plant"))
         return SelectedPlantState.load_chart
 
     @rx.event
     def open_plant(self, plant_id: str):
         """Select a plant and open its page."""
         self.picker_open = False
-        return rx.redirect(routes.plant(int(plant_id)))
+        return rx.redirect(routes.plant(as_id(plant_id, "Plant")))
 
     def _select(self, plant_id: int) -> None:
         viewer = self.require_viewer()
@@ -75,9 +76,10 @@ class SelectedPlantState(AuthState):
     @rx.event
     def show_plant(self, plant_id: int):
         """The plant page selects its plant (checked again in the viewer's scope) and loads its chart."""
-        if int(plant_id) != self.selected_id:
+        plant_id = as_id(plant_id, "Plant")
+        if plant_id != self.selected_id:
             self.points, self.chart_loaded = [], False
-        self._select(int(plant_id))
+        self._select(plant_id)
         return SelectedPlantState.load_chart
 
     @rx.event

@@ -15,6 +15,7 @@ from woms_app.services import sync as sync_service
 from woms_app.services import vendors as svc
 from woms_app.state.base import AuthState
 from woms_app.state.live import changed_topics
+from woms_app.state.work_orders import as_id
 
 
 def _ago(dt) -> str:
@@ -117,7 +118,7 @@ class VendorsState(AuthState):
     def open_edit(self, vendor_id: str):
         viewer = self.require_viewer()
         with main_session() as session:
-            v = svc.get_vendor(session, viewer, int(vendor_id))
+            v = svc.get_vendor(session, viewer, as_id(vendor_id, "Vendor"))
         self.edit_id, self.form_name, self.form_type = str(v.id), v.name, v.vendor_type
         self.form_base_url, self.form_org, self.form_poll = v.base_url, str(v.org_id), str(v.poll_interval_s)
         self.form_creds, self.form_error, self.form_busy = {}, "", False  # stored secrets never come back
@@ -170,10 +171,10 @@ class VendorsState(AuthState):
         except ValueError:
             self.form_error, self.form_busy = "Poll interval must be a whole number of seconds", False
             return
-        data = svc.VendorInput(name=self.form_name, vendor_type=self.form_type, base_url=self.form_base_url,
-                               credentials=dict(self.form_creds), poll_interval_s=poll,
-                               org_id=int(self.form_org) if self.form_org else None)
         try:
+            data = svc.VendorInput(name=self.form_name, vendor_type=self.form_type, base_url=self.form_base_url,
+                                   credentials=dict(self.form_creds), poll_interval_s=poll,
+                                   org_id=as_id(self.form_org, "Organization") if self.form_org else None)
             if self.edit_id:
                 view = await svc.update_vendor(viewer, int(self.edit_id), data)
             else:
@@ -191,7 +192,7 @@ class VendorsState(AuthState):
     def ask_delete(self, vendor_id: str):
         viewer = self.require_viewer()
         with main_session() as session:
-            v = svc.get_vendor(session, viewer, int(vendor_id))
+            v = svc.get_vendor(session, viewer, as_id(vendor_id, "Vendor"))
         self.delete_id, self.delete_name, self.delete_plants = str(v.id), v.name, v.plants
         self.delete_with_plants = False
         self.delete_open = True
@@ -208,7 +209,7 @@ class VendorsState(AuthState):
     def confirm_delete(self):
         viewer = self.require_viewer()
         with main_session() as session:
-            svc.delete_vendor(session, viewer, int(self.delete_id), remove_plants=self.delete_with_plants)
+            svc.delete_vendor(session, viewer, as_id(self.delete_id, "Vendor"), remove_plants=self.delete_with_plants)
         self.delete_open = False
         self._query()
         return rx.toast.success(f"Deleted {self.delete_name}", position="top-center")
@@ -217,7 +218,7 @@ class VendorsState(AuthState):
     @rx.event
     async def test_connection(self, vendor_id: str):
         viewer = self.require_viewer()
-        result = await svc.check_vendor(viewer, int(vendor_id))
+        result = await svc.check_vendor(viewer, as_id(vendor_id, "Vendor"))
         if result.ok:
             return rx.toast.success(result.reason, position="top-center")
         return rx.toast.error(result.reason, position="top-center")
