@@ -319,7 +319,12 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
         changed_conn = True
     if data.base_url is not None and data.base_url.strip():
         url = _clean_url(data.base_url, "")
-        changed_conn |= url != vendor.base_url
+        if url != vendor.base_url:
+            # stored secrets are write-only: they are never sent to a new address (which could be anyone's
+            # server); whoever moves the vendor types them again
+            secret = set(VendorManager.adapter_class(vendor.vendor_type).secret_fields)
+            stored = {k: v for k, v in stored.items() if k not in secret}
+            changed_conn = True
         vendor.base_url = url
     _apply_settings(vendor, data)
     given = {k: v for k, v in (data.credentials or {}).items() if str(v or "").strip()}
