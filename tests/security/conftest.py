@@ -1,0 +1,112 @@
+"""Fixtures of the security suite: two organizations with a realistic set of rows each, helpers to
+snapshot every table of both databases, and the distinctive strings that mark org B's data."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from woms_app.core.clock import utcnow
+from woms_app.core.db import main_session, telemetry_session
+from woms_app.models import (Account, Alert, AlertSeverity, EffPeriod, Organization, Plant, PlantDailyEnergy,
+                             PlantDailyKpi, SyncKind, SyncRun, SyncStatus, SyncTrigger, TelemetryReading, Vendor,
+                             WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff)
+
+PASSWORD = "woms-demo-pass"
+ORG_A, ORG_B = "Sunrise Energy", "Helios Power"
+EMAILS = {"ORG_A": "ops@sunrise.demo.woms", "ORG_B": "ops@helios.demo.woms", "GOVT": "govt@demo.woms",
+          "SUPERADMIN": "admin@demo.woms"}
+
+
+@dataclass
+class Tenant:
+    org_id: int
+    vendor_id: int
+    plant_ids: list[int]
+    free_plant_id: int  # on no active work order
+    alert_id: int
+    wo_id: int
+    run_id: int
+    account_id: int
+    markers: list[str] = field(default_factory=list)  # strings only this org's rows contain
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+
+
+def _tenant(org_name: str, tag: str) -> Tenant:
+    now = utcnow().replace(second=0, microsecond=0)
+    with main_session() as s:
+        org = s.exec(select(Organization).where(Organization.name == org_name)).one()
+        account = s.exec(select(Account).where(Account.org_id == org.id)).first()
+        vendor = s.exec(select(Vendor).where(Vendor.org_id == org.id)).first()
+        vendor.name = f"{tag} Vendor"
+        s.add(vendor)
+        plants = [Plant(org_id=org.id, vendor_id=vendor.id, external_id=f"{tag}-EXT-{i}", name=f"{tag} Plant {i}",
+                        capacity_kw=100.0 + i, latitude=12.0, longitude=77.0, timezone="UTC",
+                        current_power_kw=42.0, daily_energy_mwh=0.3, last_reading_at=now)
+                  for i in range(3)]
+        s.add_all(plants)
+        s.flush()
+        wo = WorkOrder(org_id=org.id, title=f"{tag} Work Order", description=f"{tag} description",
+                       created_by=account.id)
+        s.add(wo)
+        s.flush()
+        s.add(WorkOrderPlant(work_order_id=wo.id, plant_id=plants[0].id, assigned_by=account.id))
+        s.add(WorkOrderEvent(work_order_id=wo.id, account_id=account.id, kind="created"))
+        s.add(WorkOrderPlantEff(work_order_id=wo.id, plant_id=plants[0].id, period=EffPeriod.BEFORE,
+                                window_start=now - timedelta(days=7), window_end=now, pr=0.8, days=7,
+                                method=f"{tag} method"))
+        alert = Alert(org_id=org.id, plant_id=plants[1].id, vendor_id=vendor.id, external_id=f"{tag}-ALERT",
+                      title=f"{tag} Alert", message=f"{tag} alert message", severity=AlertSeverity.CRITICAL,
+                      started_at=now - timedelta(hours=1))
+        s.add(alert)
+        run = SyncRun(vendor_id=vendor.id, org_id=org.id, kind=SyncKind.TELEMETRY, trigger=SyncTrigger.SCHEDULE,
+                      status=SyncStatus.FAILED, error=f"{tag} sync error", plants_total=3)
+        s.add(run)
+        s.flush()
+        t = Tenant(org_id=org.id, vendor_id=vendor.id, plant_ids=[p.id for p in plants], free_plant_id=plants[2].id,
+                   alert_id=alert.id, wo_id=wo.id, run_id=run.id, account_id=account.id,
+                   markers=[tag, f"{tag}-EXT-0", org_name])
+    with telemetry_session() as t_s:
+        for pid in t.plant_ids:
+            for k in range(12):
+                t_s.add(TelemetryReading(plant_id=pid, org_id=t.org_id, ts=now - timedelta(minutes=5 * k),
+                                         generation_power_kw=40.0 + k, voltage_v=600.0, current_a=10.0))
+            t_s.add(PlantDailyEnergy(plant_id=pid, day=date.today() - timedelta(days=1), org_id=t.org_id,
+                                     timezone="UTC", energy_kwh=321.0, readings_count=288, coverage_pct=100.0))
+            t_s.add(PlantDailyKpi(plant_id=pid, day=date.today() - timedelta(days=1), org_id=t.org_id,
+                                  timezone="UTC", capacity_kw=100.0, pr=0.8))
+    return t
+
+
+@pytest.fixture
+def world(demo) -> World:
+    """Demo orgs (A = Sunrise Energy, B = Helios Power) with vendors, plants, a work order, an alert, a sync run,
+    readings, daily energy and KPIs each; every name of B's rows contains "HELIOSMARK"."""
+    return World(a=_tenant(ORG_A, "SUNRISEMARK"), b=_tenant(ORG_B, "HELIOSMARK"))
+
+
+def db_fingerprint() -> dict[str, str]:
+    """A hash of every row of every table of both databases (what "nothing changed" compares)."""
+    out = {}
+    for opener in (main_session, telemetry_session):
+        with opener() as s:
+            conn = s.connection()
+            for name in sorted(sa.inspect(conn).get_table_names()):
+                if name == "alembic_version":
+                    continue
+                rows = conn.execute(sa.text(f'SELECT * FROM "{name}"')).all()
+                out[name] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()[:16] + f":{len(rows)}"
+    return out
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
