@@ -11,7 +11,7 @@ from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
-from woms_app.services import audit, telemetry_query
+from woms_app.services import audit, kpis, telemetry_query
 from woms_app.services.viewer import Viewer, org_filter
 
 ACTIVE_WO = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
@@ -39,7 +39,9 @@ class DashboardSummary:
     alerts_by_severity: dict[str, int] = field(default_factory=dict)
     open_work_orders: int = 0
     freshness: dict[str, int] = field(default_factory=dict)  # Freshness value -> plants
-    fleet_pr: float | None = None  # filled once the daily KPIs are persisted (analytics)
+    fleet_pr: float | None = None  # Σ energy ÷ Σ reference energy over yesterday's complete plant-days
+    fleet_pr_plants: int = 0  # plants whose yesterday counted …
+    fleet_pr_of: int = 0  # … of the plants in scope
     organizations: list[OrgFigures] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -86,6 +88,7 @@ def summary(session: Session, viewer: Viewer) -> DashboardSummary:
             per_org[oid].open_work_orders = n
 
     figures = list(per_org.values())
+    pr = kpis.fleet_pr(session, viewer)
     result = DashboardSummary(
         plants=sum(f.plants for f in figures),
         capacity_kw=round(sum(f.capacity_kw for f in figures), 3),
@@ -95,6 +98,9 @@ def summary(session: Session, viewer: Viewer) -> DashboardSummary:
         alerts_by_severity=by_sev,
         open_work_orders=sum(f.open_work_orders for f in figures),
         freshness=telemetry_query.freshness_counts(session, viewer),
+        fleet_pr=pr.pr,
+        fleet_pr_plants=pr.plants_counted,
+        fleet_pr_of=pr.plants_total,
         organizations=figures,
     )
     audit.record_read(session, viewer, "dashboard", detail="fleet summary")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.db import main_session, telemetry_session
 from woms_app.core.upsert import upsert
@@ -30,7 +32,7 @@ from woms_app.models.plant import Plant
 from woms_app.models.telemetry import PlantDailyKpi, TelemetryReading
 from woms_app.models.work_order import WorkOrder, WorkOrderPlant, WorkOrderPlantEff
 from woms_app.services import audit, efficiency
-from woms_app.services.viewer import Viewer, get_scoped
+from woms_app.services.viewer import Viewer, get_scoped, org_filter
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ def compute_plant_days(plant: Plant, days: Iterable[date], *, now: datetime | No
                 row[col] = value
             rows.append(row)
         written = upsert(tel, PlantDailyKpi, rows, keys=["plant_id", "day"])
+        if written:  # open plant pages and dashboards re-read their PR figures
+            feed.publish_after_commit(tel, plant.org_id, feed.METRICS)
     return written
 
 
@@ -250,3 +254,98 @@ def work_order_snapshots(session: Session, viewer: Viewer, work_order_id: int) -
                         .order_by(WorkOrderPlantEff.plant_id, WorkOrderPlantEff.window_start)).all()
     audit.record_read(session, viewer, "work_order_plant_eff", wo.id, org_id=wo.org_id)
     return list(rows)
+
+
+# ------------------------------------------------------------------ fleet PR and "did the maintenance help?"
+@dataclass(frozen=True)
+class FleetPr:
+    """Fleet PR of yesterday's complete plant-days in a viewer's scope.
+
+    ``pr`` = Σ E_AC ÷ Σ reference energy P0·Yr over the plants whose yesterday (in each plant's own time
+    zone) is final and complete — energy-weighted, never an average of the plants' ratios. ``None`` when
+    no plant-day qualifies. ``plants_counted`` of ``plants_total`` plants contributed.
+    """
+
+    pr: float | None
+    plants_counted: int
+    plants_total: int
+    energy_kwh: float = 0.0
+    reference_energy_kwh: float = 0.0
+
+
+def fleet_pr(session: Session, viewer: Viewer, *, now: datetime | None = None) -> FleetPr:
+    now = now or utcnow()
+    plants = session.exec(select(Plant.id, Plant.timezone).where(org_filter(viewer, Plant.org_id))).all()
+    by_day: dict[date, list[int]] = {}
+    for pid, tz in plants:
+        by_day.setdefault(_local_day(now, tz) - timedelta(days=1), []).append(pid)
+    energy = reference = 0.0
+    counted = 0
+    with telemetry_session() as tel:
+        for day, ids in by_day.items():
+            rows = tel.exec(
+                select(PlantDailyKpi.energy_kwh, PlantDailyKpi.reference_energy_kwh)
+                .where(PlantDailyKpi.plant_id.in_(ids), PlantDailyKpi.day == day, PlantDailyKpi.final.is_(True),
+                       PlantDailyKpi.incomplete.is_(False), PlantDailyKpi.energy_kwh.is_not(None),
+                       PlantDailyKpi.reference_energy_kwh > 0)
+            ).all()
+            for e, ref in rows:
+                energy += float(e)
+                reference += float(ref)
+                counted += 1
+    pr = efficiency.round_sig(energy / reference) if reference > 0 else None
+    return FleetPr(pr=pr, plants_counted=counted, plants_total=len(plants), energy_kwh=round(energy, 3),
+                   reference_energy_kwh=round(reference, 3))
+
+
+MIN_EFFICIENCY_CHANGE_PCT = 2.0  #: a change in efficiency % below this many points reads as "no clear change"
+
+
+@dataclass(frozen=True)
+class MaintenanceEffect:
+    """The plain reading of one plant's before / during / after snapshots."""
+
+    verdict: str  # helped | no_change | worse | uncertain | not_enough_data
+    change_pct_points: float | None  # efficiency % after − baseline (percentage points)
+    baseline: str  # "before" or "during" ("" when there is no comparison)
+    text: str
+
+
+def _usable(row) -> bool:
+    return row is not None and row.efficiency_pct is not None and (row.days or 0) > 0
+
+
+def maintenance_effect(rows: Iterable[WorkOrderPlantEff],
+                       coverage_limit_pct: float = efficiency.COVERAGE_LIMIT_PCT) -> MaintenanceEffect:
+    """"Did the maintenance help?" for one plant: efficiency % after the work against before it (or, when
+    the before window has no figure, against the window while the work order was active).
+
+    Both windows need an efficiency figure; when either covers less than ``coverage_limit_pct`` of its
+    intervals the reading is ``uncertain`` (shown, but flagged), never a silent verdict.
+    """
+    by_period = {(r.period.value if hasattr(r.period, "value") else str(r.period)): r for r in rows}
+    after = by_period.get("after")
+    if not _usable(after):
+        return MaintenanceEffect("not_enough_data", None, "",
+                                 "Not enough data yet: the figures after the work appear once the work order is "
+                                 "closed and a day of readings has been computed.")
+    base_name = "before" if _usable(by_period.get("before")) else "during"
+    base = by_period.get(base_name)
+    if not _usable(base):
+        return MaintenanceEffect("not_enough_data", None, "",
+                                 "Not enough data yet: there is no efficiency figure before or during the work "
+                                 "to compare with.")
+    change = round(after.efficiency_pct - base.efficiency_pct, 1)
+    low = [n for n, r in ((base_name, base), ("after", after))
+           if r.coverage_pct is None or r.coverage_pct < coverage_limit_pct]
+    direction = (f"up {change:+.1f} points" if change > 0 else f"down {change:.1f} points" if change < 0
+                 else "unchanged")
+    comparison = f"Efficiency {base.efficiency_pct:.1f} % {base_name} → {after.efficiency_pct:.1f} % after ({direction})"
+    if low:
+        return MaintenanceEffect("uncertain", change, base_name,
+                                 f"{comparison}, but data coverage is low ({' and '.join(low)}): read with care.")
+    if change >= MIN_EFFICIENCY_CHANGE_PCT:
+        return MaintenanceEffect("helped", change, base_name, f"Yes: {comparison}.")
+    if change <= -MIN_EFFICIENCY_CHANGE_PCT:
+        return MaintenanceEffect("worse", change, base_name, f"No: {comparison}.")
+    return MaintenanceEffect("no_change", change, base_name, f"No clear change: {comparison}.")
