@@ -37,7 +37,7 @@ def _row(r) -> rx.Component:
         rx.table.cell(rx.vstack(rx.text(r["plant"], size="2"),
                                 rx.cond(AuthState.is_superadmin | AuthState.is_govt,
                                         rx.text(r["org"], size="1", color_scheme="gray")), spacing="0")),
-        rx.table.cell(rx.text(r["started"], size="2")),
+        rx.table.cell(rx.text(r["started"], size="2", white_space="nowrap")),
         rx.table.cell(alert_status_badge(r["status"])),
         rx.table.cell(
             rx.cond(
@@ -46,7 +46,8 @@ def _row(r) -> rx.Component:
                 rx.cond(
                     AuthState.can_write & (r["can_create"] == "yes"),
                     rx.button(rx.icon("clipboard-plus", size=14), "Create work order", size="1", variant="soft",
-                              on_click=WorkOrderFormState.start_from_alert(r["id"]), data_testid="alert-create-wo"),
+                              on_click=WorkOrderFormState.start_from_alert(r["id"]), data_testid="alert-create-wo",
+                              white_space="nowrap"),
                     rx.text("—", color_scheme="gray"),
                 ),
             ),

@@ -19,9 +19,10 @@ def app_frame(title: str, *children: rx.Component, actions: rx.Component | None 
                     *children,
                     spacing="5", width="100%", max_width="90rem",
                 ),
-                padding="2rem", width="100%", min_height="100vh",
+                padding="2rem", flex="1", min_width="0", min_height="100vh",
             ),
-            spacing="0", align="start", width="100%",
+            # stretch: the sidebar column (its background and border) spans the whole page, however long
+            spacing="0", align="stretch", width="100%", min_height="100vh",
         ),
         rx.center(rx.spinner(size="3"), height="100vh"),
     )

@@ -34,7 +34,11 @@ def _performers(title: str, rows, icon: str, color: str, testid: str) -> rx.Comp
                           rx.text(r["energy"], size="1", color_scheme="gray", white_space="nowrap"), width="100%",
                           spacing="2",
                           align="center"),
-                rx.progress(value=r["pct"].to(int), color_scheme=color, size="1", width="100%"),
+                # a plain bar (Radix Progress rejects the string a foreach row carries)
+                rx.box(rx.box(width=r["pct"] + "%", height="100%", background=rx.color(color, 9),
+                              border_radius="9999px"),
+                       width="100%", height="4px", background=rx.color("gray", 4), border_radius="9999px",
+                       overflow="hidden"),
                 spacing="1", width="100%", data_testid=f"{testid}-row")),
                 spacing="2", width="100%"),
             rx.text("No energy figures yet today.", size="2", color_scheme="gray"),

@@ -40,7 +40,8 @@ def dashboard_sidebar() -> rx.Component:
             cond = AuthState.role == roles[0] if len(roles) == 1 else (AuthState.role == roles[0]) | (AuthState.role == roles[1])
             item = rx.cond(cond, item)
         items.append(item)
-    return rx.vstack(
+    # the column (background, border) stretches with the page; the navigation inside stays in view
+    return rx.box(rx.vstack(
         rx.hstack(rx.icon("sun-medium", size=26, color=rx.color("amber", 9)),
                   rx.heading("WOMS", size="6"), align="center", spacing="2", padding_bottom="0.5rem"),
         rx.text("Solar work orders", size="1", color_scheme="gray", margin_top="-0.75rem"),
@@ -62,7 +63,6 @@ def dashboard_sidebar() -> rx.Component:
             ),
             spacing="2", width="100%",
         ),
-        width="15rem", min_width="15rem", height="100vh", padding="1rem", spacing="3",
-        position="sticky", top="0", border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 2),
-    )
+        width="100%", height="100vh", padding="1rem", spacing="3", position="sticky", top="0",
+    ), width="15rem", min_width="15rem", flex_shrink="0", border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2), data_testid="sidebar")

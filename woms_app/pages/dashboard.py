@@ -10,6 +10,7 @@ from woms_app.models.enums import AlertSeverity, Freshness
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
 from woms_app.state.dashboard import DashboardState
+from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.production import ProductionState
 from woms_app.state.telemetry import SelectedPlantState
 
@@ -32,6 +33,45 @@ def _breakdown_card(title: str, icon: str, enum_cls, values, testid: str, color:
     )
 
 
+def _fleet_pr_card() -> rx.Component:
+    """Fleet PR of yesterday: Σ energy ÷ Σ reference energy of the complete plant-days, with its coverage."""
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Fleet PR (yesterday)", size="2", color_scheme="gray"),
+                    rx.hover_card.root(
+                        rx.hover_card.trigger(rx.icon("info", size=14, color=rx.color("gray", 9), cursor="help",
+                                                      data_testid="fleet-pr-info")),
+                        rx.hover_card.content(
+                            rx.vstack(
+                                rx.text("How fleet PR is computed", weight="bold", size="2"),
+                                rx.text("Σ AC energy ÷ Σ reference energy (capacity × reference yield) over every "
+                                        "plant whose yesterday — in the plant's own time zone — is final and "
+                                        "complete (coverage ≥ 90 %). Energy-weighted, never an average of ratios.",
+                                        size="1"),
+                                rx.text("Plants without a complete day are left out and counted below.", size="1",
+                                        color_scheme="gray"),
+                                spacing="1",
+                            ),
+                            max_width="22rem",
+                        ),
+                    ),
+                    spacing="1", align="center",
+                ),
+                rx.heading(DashboardState.fleet_pr_label, size="7", data_testid="metric-pr"),
+                rx.text(DashboardState.fleet_pr_coverage, size="1", color_scheme="gray",
+                        data_testid="metric-pr-coverage"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.icon("activity", size=28, color=rx.color("green", 9)),
+            align="start", width="100%",
+        ),
+        size="2", width="100%", grid_column=rx.breakpoints(initial="span 1", lg="span 2"),
+    )
+
+
 def _org_table() -> rx.Component:
     return rx.cond(
         AuthState.is_superadmin | AuthState.is_govt,
@@ -50,12 +90,13 @@ def _org_table() -> rx.Component:
     )
 
 
-@rx.page(route=routes.DASHBOARD, title="Dashboard · WOMS", on_load=[AuthState.guard, DashboardState.load,
-                                                                                   ProductionState.load,
-                                                                                   SelectedPlantState.ensure_selection])
+@rx.page(route=routes.DASHBOARD, title="Dashboard · WOMS",
+         on_load=[AuthState.guard, LiveState.link, DashboardState.load, ProductionState.load,
+                  SelectedPlantState.ensure_selection])
 def dashboard_page() -> rx.Component:
     return app_frame(
         "Dashboard",
+        live_refresh(DashboardState.on_live),  # metrics, production overview and chart follow the change feed
         rx.grid(
             metric_card("Plants", DashboardState.plants, "sun", testid="metric-plants"),
             metric_card("Installed capacity", DashboardState.capacity_label, "gauge", testid="metric-capacity"),
@@ -64,10 +105,8 @@ def dashboard_page() -> rx.Component:
             metric_card("Active alerts", DashboardState.active_alerts, "bell", testid="metric-alerts", color="red"),
             metric_card("Open work orders", DashboardState.open_work_orders, "clipboard-list", testid="metric-work-orders",
                         color="blue"),
-            rx.cond(DashboardState.fleet_pr != "",
-                    metric_card("Fleet PR (yesterday)", DashboardState.fleet_pr, "activity", testid="metric-pr",
-                                color="green")),
-            columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
+            _fleet_pr_card(),
+            columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
         ),
         rx.grid(
             _breakdown_card("Active alerts by severity", "siren", AlertSeverity, DashboardState.alerts_by_severity,
@@ -79,8 +118,10 @@ def dashboard_page() -> rx.Component:
         rx.vstack(
             rx.hstack(rx.heading("Plant telemetry", size="4"), plant_selector(), rx.spacer(),
                       rx.cond(SelectedPlantState.selected_id != 0,
-                              rx.link("Open plant page", rx.icon("arrow-right", size=14),
-                                      href=SelectedPlantState.plant_href, size="2", white_space="nowrap")),
+                              rx.link(rx.hstack(rx.text("Open plant page"), rx.icon("arrow-right", size=14),
+                                                spacing="1", align="center", wrap="nowrap"),
+                                      href=SelectedPlantState.plant_href, size="2", white_space="nowrap",
+                                      flex_shrink="0", data_testid="open-plant-page")),
                       width="100%", align="center", spacing="3"),
             telemetry_chart(title=False),
             width="100%", spacing="3",

@@ -5,6 +5,7 @@ import reflex as rx
 from woms_app.components.layout import app_frame
 from woms_app.components.metrics import metric_card
 from woms_app.components.plant_selector import plant_selector
+from woms_app.components.pr_trend import pr_trend
 from woms_app.components.status_badge import (
     alert_status_badge,
     freshness_badge,
@@ -14,6 +15,7 @@ from woms_app.components.status_badge import (
 from woms_app.components.telemetry_chart import telemetry_chart
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
+from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.plant_detail import PlantDetailState as D
 
 
@@ -49,16 +51,22 @@ def _facts() -> rx.Component:
     )
 
 
-def _pr_slot() -> rx.Component:
-    """Reserved for the daily PR / efficiency trend (analytics persist the daily KPIs; chart to come)."""
-    return rx.card(
-        rx.vstack(
-            rx.heading("Performance ratio", size="4"),
-            rx.center(rx.text("The daily PR trend appears here once daily KPIs are computed for this plant.",
-                              size="2", color_scheme="gray", text_align="center"), height="8rem", width="100%"),
-            spacing="2", width="100%",
+def _sync_now() -> rx.Component:
+    """Writers: sync this plant's vendor now (a background run, like /vendors); disabled while one runs."""
+    return rx.cond(
+        AuthState.can_write & (D.vendor_id != 0),
+        rx.hstack(
+            rx.cond(D.sync_running & (D.sync_progress != ""),
+                    rx.text(D.sync_progress, size="1", color_scheme="gray", white_space="nowrap",
+                            data_testid="plant-sync-progress")),
+            rx.tooltip(
+                rx.button(rx.cond(D.sync_running, rx.spinner(size="1"), rx.icon("refresh-cw", size=14)),
+                          rx.cond(D.sync_running, "Syncing…", "Sync now"), variant="soft", size="2",
+                          disabled=D.sync_running, on_click=D.sync_now, data_testid="plant-sync-now"),
+                content="Fetch plants, readings and alerts from " + D.vendor_name + " now",
+            ),
+            spacing="2", align="center",
         ),
-        width="100%", data_testid="pr-trend-slot",
     )
 
 
@@ -114,8 +122,8 @@ def _work_orders() -> rx.Component:
 def _detail() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.heading(D.name, size="6", data_testid="plant-name"), freshness_badge(D.freshness, size="2"),
-                  rx.spacer(), rx.text("Switch plant", size="2", color_scheme="gray"), plant_selector(navigate=True),
-                  width="100%", align="center", spacing="3"),
+                  rx.spacer(), _sync_now(), rx.text("Switch plant", size="2", color_scheme="gray", white_space="nowrap"),
+                  plant_selector(navigate=True), width="100%", align="center", spacing="3", wrap="wrap"),
         rx.grid(
             metric_card("Power now", D.info["power"], "zap", testid="plant-power", color="amber"),
             metric_card("Energy today", D.info["energy"], "battery-charging", testid="plant-energy", color="green"),
@@ -124,17 +132,19 @@ def _detail() -> rx.Component:
             columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
         ),
         telemetry_chart(title=False),
-        rx.grid(_facts(), _pr_slot(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
-        _alerts(),
+        pr_trend(),
+        rx.grid(_facts(), rx.box(_alerts(), grid_column=rx.breakpoints(initial="span 1", lg="span 2"), min_width="0"),
+                columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
         _work_orders(),
         spacing="5", width="100%",
     )
 
 
-@rx.page(route=routes.PLANT, title="Plant · WOMS", on_load=[AuthState.guard, D.load])
+@rx.page(route=routes.PLANT, title="Plant · WOMS", on_load=[AuthState.guard, LiveState.link, D.load])
 def plant_detail_page() -> rx.Component:
     return app_frame(
         "Plant",
+        live_refresh(D.on_live),  # metrics, PR trend, alerts, work orders and sync state follow the change feed
         rx.cond(~D.loaded, rx.center(rx.spinner(size="3"), width="100%", padding_y="4rem"),
                 rx.cond(D.found, _detail(), _not_found())),
         actions=rx.link(rx.button(rx.icon("arrow-left", size=16), "Plants", variant="soft", color_scheme="gray"),

@@ -6,6 +6,7 @@ from woms_app.components.status_badge import freshness_badge
 from woms_app.models.enums import AlertSeverity
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
+from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.plants import PlantsState
 
 
@@ -17,10 +18,11 @@ def _sortable(label: str, key: str) -> rx.Component:
     )
 
 
-@rx.page(route=routes.PLANTS, title="Plants · WOMS", on_load=[AuthState.guard, PlantsState.load])
+@rx.page(route=routes.PLANTS, title="Plants · WOMS", on_load=[AuthState.guard, LiveState.link, PlantsState.load])
 def plants_page() -> rx.Component:
     return app_frame(
         "Plants",
+        live_refresh(PlantsState.on_live),  # rows follow the change feed
         rx.hstack(
             rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search plants…", value=PlantsState.search,
                      on_change=PlantsState.set_search.debounce(300), width="20rem", data_testid="plant-search"),
@@ -28,12 +30,16 @@ def plants_page() -> rx.Component:
             rx.text(PlantsState.page_label, size="2", color_scheme="gray"),
             rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=PlantsState.prev_page,
                       disabled=PlantsState.page <= 1),
-            rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=PlantsState.next_page),
+            rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=PlantsState.next_page,
+                      disabled=PlantsState.page * 20 >= PlantsState.total),
             width="100%", align="center",
         ),
         rx.cond(
+            ~PlantsState.loaded,
+            rx.center(rx.spinner(size="3"), padding="3rem", width="100%", data_testid="plants-loading"),
+            rx.cond(
             PlantsState.total > 0,
-            rx.table.root(
+            rx.box(rx.table.root(
                 rx.table.header(rx.table.row(
                     _sortable("Plant", "name"), rx.table.column_header_cell("Organization"),
                     _sortable("Capacity", "capacity"), _sortable("Power now", "power"),
@@ -56,7 +62,10 @@ def plants_page() -> rx.Component:
                     rx.table.cell(r["timezone"]),
                     data_testid="plant-row", align="center"))),
                 variant="surface", width="100%",
+            ), overflow_x="auto", width="100%"),
+            rx.callout(rx.cond(PlantsState.search != "", "No plants match this search.",
+                               "No plants yet. Plants appear here once a vendor is connected and synced."),
+                       icon="info", width="100%"),
             ),
-            rx.callout("No plants match. Plants appear here once a vendor is connected and synced.", icon="info"),
         ),
     )

@@ -7,6 +7,7 @@ from woms_app.components.status_badge import priority_badge, work_order_status_b
 from woms_app.components.work_order_form import work_order_form_dialog
 from woms_app.pages import routes
 from woms_app.state.base import AuthState
+from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.work_orders import (
     PAGE_SIZE,
     PRIORITY_CHOICES,
@@ -19,17 +20,20 @@ from woms_app.state.work_orders import (
 def _filters() -> rx.Component:
     return rx.hstack(
         rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search title or #id…", value=W.search,
-                 on_change=W.set_search.debounce(300), width="16rem", data_testid="wo-search"),
+                 on_change=W.set_search.debounce(300), width="14rem", data_testid="wo-search"),
         filter_select(W.status_filter, STATUS_CHOICES, W.set_status_filter, testid="wo-filter-status"),
         filter_select(W.priority_filter, PRIORITY_CHOICES, W.set_priority_filter, testid="wo-filter-priority"),
         filter_select(W.plant_filter, W.plant_choices, W.set_plant_filter, testid="wo-filter-plant",
                       value_key="id", label_key="name", width="14rem"),
         rx.spacer(),
-        rx.text(W.page_label, size="2", color_scheme="gray", data_testid="wo-page-label"),
-        rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=W.prev_page, disabled=W.page <= 1,
-                  aria_label="Previous page"),
-        rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=W.next_page,
-                  disabled=W.page * PAGE_SIZE >= W.total, aria_label="Next page"),
+        rx.hstack(  # the pager stays together on the right
+            rx.text(W.page_label, size="2", color_scheme="gray", data_testid="wo-page-label", white_space="nowrap"),
+            rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=W.prev_page, disabled=W.page <= 1,
+                      aria_label="Previous page"),
+            rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=W.next_page,
+                      disabled=W.page * PAGE_SIZE >= W.total, aria_label="Next page"),
+            spacing="2", align="center", margin_left="auto",
+        ),
         width="100%", align="center", wrap="wrap",
     )
 
@@ -43,7 +47,7 @@ def _row(r) -> rx.Component:
         rx.table.cell(rx.text(r["plants"], size="2")),
         rx.table.cell(priority_badge(r["priority"])),
         rx.table.cell(work_order_status_badge(r["status"], data_testid="wo-status")),
-        rx.table.cell(rx.vstack(rx.text(r["created"], size="2"), rx.text(r["created_by"], size="1", color_scheme="gray"),
+        rx.table.cell(rx.vstack(rx.text(r["created"], size="2", white_space="nowrap"), rx.text(r["created_by"], size="1", color_scheme="gray"),
                                 spacing="0")),
         data_testid="wo-row",
     )
@@ -131,6 +135,85 @@ def _history_row(h) -> rx.Component:
     )
 
 
+def _eff_plant(e) -> rx.Component:
+    """One plant: the plain reading first, then before / during / after with coverage, method on hover."""
+    def cell(period: str, key: str) -> rx.Component:
+        return rx.table.cell(e[f"{period}_{key}"], text_align="right", white_space="nowrap")
+
+    def cov_cell(period: str) -> rx.Component:
+        return rx.table.cell(
+            rx.cond(e[f"{period}_low"] == "yes",
+                    rx.tooltip(rx.badge(e[f"{period}_cov"], color_scheme="orange", variant="soft"),
+                               content="Coverage below 90 %: this window's figures cover part of it only"),
+                    rx.text(e[f"{period}_cov"])),
+            text_align="right", white_space="nowrap")
+
+    def head(label: str, period: str) -> rx.Component:
+        return rx.table.column_header_cell(
+            rx.vstack(rx.text(label), rx.text(e[f"{period}_window"], size="1", color_scheme="gray", weight="regular"),
+                      spacing="0", align="end"),
+            text_align="right")
+
+    return rx.box(
+        rx.vstack(
+            rx.hstack(
+                rx.text(e["plant"], weight="bold", size="2"),
+                rx.badge(e["verdict_label"], color_scheme=e["verdict_color"], variant="soft",
+                         data_testid="wo-eff-verdict"),
+                rx.spacer(),
+                rx.cond(e["method"] != "", rx.hover_card.root(
+                    rx.hover_card.trigger(rx.badge(rx.icon("info", size=12), "Method", variant="soft",
+                                                   color_scheme="gray", cursor="help")),
+                    rx.hover_card.content(rx.vstack(
+                        rx.text("Each window sums energy and reference energy over its days, then divides "
+                                "(never an average of daily ratios). Efficiency = actual ÷ expected energy.",
+                                size="1"),
+                        rx.code(e["method"], size="1", variant="ghost",
+                                style={"white_space": "normal", "word_break": "break-word"}),
+                        rx.text("Computed " + e["computed"], size="1", color_scheme="gray"),
+                        spacing="2"), max_width="26rem"),
+                )),
+                width="100%", align="center", spacing="2",
+            ),
+            rx.text(e["verdict_text"], size="2", data_testid="wo-eff-text"),
+            rx.cond(
+                e["has_data"] == "yes",
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        rx.table.column_header_cell(""), head("Before", "before"), head("During", "during"),
+                        head("After", "after"))),
+                    rx.table.body(
+                        rx.table.row(rx.table.row_header_cell("Efficiency"), cell("before", "eff"),
+                                     cell("during", "eff"), cell("after", "eff")),
+                        rx.table.row(rx.table.row_header_cell("PR"), cell("before", "pr"), cell("during", "pr"),
+                                     cell("after", "pr")),
+                        rx.table.row(rx.table.row_header_cell("PR (temp.-corrected)"), cell("before", "prtc"),
+                                     cell("during", "prtc"), cell("after", "prtc")),
+                        rx.table.row(rx.table.row_header_cell("Data coverage"), cov_cell("before"),
+                                     cov_cell("during"), cov_cell("after")),
+                    ),
+                    size="1", variant="ghost", width="100%",
+                ),
+            ),
+            spacing="2", width="100%",
+        ),
+        padding="0.75rem", border=f"1px solid {rx.color('gray', 5)}", border_radius="var(--radius-3)", width="100%",
+        data_testid="wo-eff-plant",
+    )
+
+
+def _efficiency() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.heading("Did the maintenance help?", size="3"),
+                  rx.text("efficiency 7 days before, while active, 7 days after", size="1", color_scheme="gray"),
+                  spacing="2", align="baseline", wrap="wrap"),
+        rx.cond(W.detail_eff.length() > 0,
+                rx.vstack(rx.foreach(W.detail_eff, _eff_plant), spacing="2", width="100%"),
+                rx.text("Not enough data yet.", size="2", color_scheme="gray")),
+        spacing="2", width="100%", margin_top="1rem", data_testid="wo-efficiency",
+    )
+
+
 def _detail_dialog() -> rx.Component:
     d = W.detail
     return rx.dialog.root(
@@ -167,6 +250,7 @@ def _detail_dialog() -> rx.Component:
                                   variant="surface"),
                     rx.text("No plants.", size="2", color_scheme="gray")),
             rx.box(_add_plant(), margin_top="0.5rem", width="100%"),
+            _efficiency(),
             rx.cond(W.detail_alerts.length() > 0, rx.vstack(
                 rx.heading("Linked alerts", size="3"),
                 rx.foreach(W.detail_alerts, lambda a: rx.text(
@@ -182,10 +266,11 @@ def _detail_dialog() -> rx.Component:
 
 
 @rx.page(route=routes.WORK_ORDERS, title="Work orders · WOMS",
-         on_load=[AuthState.guard, W.load_page, W.open_from_url])
+         on_load=[AuthState.guard, LiveState.link, W.load_page, W.open_from_url])
 def work_orders_page() -> rx.Component:
     return app_frame(
         "Work orders",
+        live_refresh(W.on_live),  # the list and the open detail follow the change feed
         _filters(),
         _list(),
         _detail_dialog(),

@@ -6,8 +6,12 @@ import reflex as rx
 from woms_app.core.db import main_session
 from woms_app.services import dashboard
 from woms_app.state.base import AuthState
+from woms_app.state.live import changed_topics
 
-
+# what each part of the dashboard shows, by change-feed topic
+SUMMARY_TOPICS = {"metrics", "plants", "alerts", "work_orders"}
+PRODUCTION_TOPICS = {"metrics", "plants"}
+CHART_TOPICS = {"metrics"}
 
 
 class DashboardState(AuthState):
@@ -20,11 +24,32 @@ class DashboardState(AuthState):
     open_work_orders: int = 0
     org_rows: list[dict[str, str]] = []
     freshness: dict[str, int] = {}
-    fleet_pr: str = ""  # shown once analytics persist daily KPIs; the card stays hidden while empty
+    fleet_pr: str = ""  # "" while no complete plant-day of yesterday exists in scope
+    fleet_pr_plants: int = 0
+    fleet_pr_of: int = 0
     loaded: bool = False
 
     @rx.event
     def load(self):
+        self._query()
+
+    @rx.event
+    async def on_live(self):
+        """Live feed: re-query only the parts of the dashboard the changed topics affect."""
+        from woms_app.state.production import ProductionState
+        from woms_app.state.telemetry import SelectedPlantState
+
+        topics = await changed_topics(self)
+        if topics & SUMMARY_TOPICS:
+            self._query()
+        events = []
+        if topics & PRODUCTION_TOPICS:
+            events.append(ProductionState.load)
+        if topics & CHART_TOPICS:
+            events.append(SelectedPlantState.load_chart)
+        return events
+
+    def _query(self) -> None:
         viewer = self.require_viewer()
         with main_session() as session:
             s = dashboard.summary(session, viewer)
@@ -37,6 +62,7 @@ class DashboardState(AuthState):
         self.open_work_orders = s.open_work_orders
         self.freshness = s.freshness
         self.fleet_pr = "" if s.fleet_pr is None else f"{s.fleet_pr * 100:.1f} %"
+        self.fleet_pr_plants, self.fleet_pr_of = s.fleet_pr_plants, s.fleet_pr_of
         self.org_rows = [
             {
                 "name": o.org_name,
@@ -53,6 +79,16 @@ class DashboardState(AuthState):
     @rx.var
     def capacity_label(self) -> str:
         return f"{self.capacity_kw / 1000:,.2f} MWp" if self.capacity_kw >= 1000 else f"{self.capacity_kw:,.1f} kWp"
+
+    @rx.var
+    def fleet_pr_label(self) -> str:
+        return self.fleet_pr or "—"
+
+    @rx.var
+    def fleet_pr_coverage(self) -> str:
+        if not self.fleet_pr_of:
+            return "no plants yet"
+        return f"{self.fleet_pr_plants} of {self.fleet_pr_of} plants · yesterday, complete days"
 
     @rx.var
     def power_label(self) -> str:

@@ -8,8 +8,10 @@ from woms_app.pages import routes
 from woms_app.services import plants as plant_service
 from woms_app.services import telemetry_query
 from woms_app.state.base import AuthState
+from woms_app.state.live import changed_topics
 
 PAGE_SIZE = 20
+LIVE_TOPICS = {"plants", "metrics", "alerts", "work_orders"}  # every column of a row follows one of these
 
 
 class PlantsState(AuthState):
@@ -20,6 +22,7 @@ class PlantsState(AuthState):
     sort: str = "name"
     descending: bool = False
     loading: bool = False
+    loaded: bool = False
 
     @rx.event
     def load(self):
@@ -49,6 +52,13 @@ class PlantsState(AuthState):
             }
             for p, org_name in result.items
         ]
+        self.loaded = True
+
+    @rx.event
+    async def on_live(self):
+        """Live feed: re-query the rows shown (same page, search and sort) when plant figures changed."""
+        if LIVE_TOPICS & await changed_topics(self):
+            return PlantsState.load
 
     @rx.event
     def set_search(self, value: str):

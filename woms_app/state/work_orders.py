@@ -13,8 +13,10 @@ from woms_app.core.db import main_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.models.enums import Priority, WorkOrderStatus
 from woms_app.pages import routes
+from woms_app.services import kpis
 from woms_app.services import work_orders as svc
 from woms_app.state.base import AuthState
+from woms_app.state.live import changed_topics
 
 PAGE_SIZE = 20
 OPTIONS_LIMIT = 30
@@ -45,6 +47,51 @@ def _int_or_none(value: str) -> int | None:
     return int(text) if text.isdigit() and 0 < len(text) < 16 else None
 
 
+PERIODS = ("before", "during", "after")
+VERDICT_COLORS = {"helped": "green", "no_change": "gray", "worse": "red", "uncertain": "amber",
+                  "not_enough_data": "gray"}
+VERDICT_LABELS = {"helped": "Helped", "no_change": "No clear change", "worse": "Worse", "uncertain": "Uncertain",
+                  "not_enough_data": "Not enough data yet"}
+LIVE_TOPICS = {"work_orders", "plants", "alerts"}
+
+
+def _v(value, digits: int = 1, unit: str = "", scale: float = 1.0) -> str:
+    return "—" if value is None else f"{value * scale:,.{digits}f}{unit}"
+
+
+def efficiency_rows(plants: list[svc.PlantLink], snapshots) -> list[dict[str, str]]:
+    """One row per plant of the work order: before / during / after figures, coverage, method and the
+    plain "did the maintenance help?" reading (services.kpis.maintenance_effect)."""
+    by_plant: dict[int, list] = {}
+    for snap in snapshots:
+        by_plant.setdefault(snap.plant_id, []).append(snap)
+    rows = []
+    names = {}
+    for p in plants:
+        names.setdefault(p.plant_id, p.plant_name)
+    for pid, name in names.items():
+        snaps = by_plant.get(pid, [])
+        effect = kpis.maintenance_effect(snaps)
+        row = {"plant": name, "verdict": effect.verdict, "verdict_label": VERDICT_LABELS[effect.verdict],
+               "verdict_color": VERDICT_COLORS[effect.verdict], "verdict_text": effect.text,
+               "method": next((sn.method for sn in snaps if sn.method), ""),
+               "computed": fmt_time(max((sn.computed_at for sn in snaps), default=None)),
+               "has_data": "yes" if snaps else ""}
+        period_of = {(sn.period.value if hasattr(sn.period, "value") else str(sn.period)): sn for sn in snaps}
+        for period in PERIODS:
+            sn = period_of.get(period)
+            row[f"{period}_eff"] = _v(sn.efficiency_pct if sn else None, 1, " %")
+            row[f"{period}_pr"] = _v(sn.pr if sn else None, 1, " %", 100.0)
+            row[f"{period}_prtc"] = _v(sn.pr_temp_corrected if sn else None, 1, " %", 100.0)
+            row[f"{period}_cov"] = _v(sn.coverage_pct if sn else None, 0, " %")
+            row[f"{period}_low"] = ("yes" if sn is not None and (sn.coverage_pct is None or sn.coverage_pct < 90.0)
+                                    else "")
+            row[f"{period}_window"] = (f"{sn.window_start:%d %b} – {sn.window_end:%d %b} · {sn.days} d"
+                                       if sn else "no window yet")
+        rows.append(row)
+    return rows
+
+
 def _plant_choice(o: svc.PlantOption, fleet_wide: bool) -> dict[str, str]:
     return {"id": str(o.id), "name": o.name + (f" · {o.org_name}" if fleet_wide else "")}
 
@@ -68,6 +115,7 @@ class WorkOrdersState(AuthState):
     detail_history: list[dict[str, str]] = []
     detail_alerts: list[dict[str, str]] = []
     detail_next: list[dict[str, str]] = []
+    detail_eff: list[dict[str, str]] = []
     detail_busy: bool = False
     add_plant_search: str = ""
     add_plant_options: list[dict[str, str]] = []
@@ -109,6 +157,31 @@ class WorkOrdersState(AuthState):
             self.plant_choices = [{"id": ALL, "name": "All plants"}] + [_plant_choice(o, viewer.fleet_wide)
                                                                         for o in options]
         self.loading = False
+
+    @rx.event
+    async def on_live(self):
+        """Live feed: re-query the list, and the open detail, when work orders (or their plants/alerts) changed."""
+        if not LIVE_TOPICS & await changed_topics(self):
+            return
+        events = [WorkOrdersState.load]
+        if self.detail_open and self.detail.get("id"):
+            events.append(WorkOrdersState.refresh_detail)
+        return events
+
+    @rx.event
+    def refresh_detail(self):
+        """Re-read the open work order in place (add-plant search and options are kept)."""
+        if not self.detail_open or not self.detail.get("id"):
+            return
+        viewer = self.require_viewer()
+        try:
+            with main_session() as session:
+                d = svc.get_work_order(session, viewer, self._detail_id())
+                self._show(d)
+                self._show_efficiency(session, viewer, d)
+        except NotFound:
+            self.detail_open = False
+            return rx.toast.info("This work order is no longer available")
 
     @rx.event
     def set_status_filter(self, value: str):
@@ -200,11 +273,16 @@ class WorkOrdersState(AuthState):
             {"value": t.value, "label": TRANSITION_LABELS.get(t, t.label), "color": t.color} for t in d.next_statuses
         ]
 
+    def _show_efficiency(self, session, viewer, d: svc.WorkOrderDetail) -> None:
+        snapshots = kpis.work_order_snapshots(session, viewer, d.summary.id)
+        self.detail_eff = efficiency_rows(d.plants, snapshots)
+
     @rx.event
     def open_detail(self, wo_id: int | str):
         viewer = self.require_viewer()
         with main_session() as session:
             d = svc.get_work_order(session, viewer, as_id(wo_id))
+            self._show_efficiency(session, viewer, d)
         self._show(d)
         self.add_plant_search = ""
         self.add_plant_options = []
@@ -224,6 +302,7 @@ class WorkOrdersState(AuthState):
         if not value:
             self.detail = {}
             self.detail_plants = self.detail_history = self.detail_alerts = self.detail_next = []
+            self.detail_eff = []
             self.add_plant_options = []
 
     def _detail_id(self) -> int:
