@@ -125,5 +125,11 @@ def demo(db):
     return db
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread for the rest of
+    the session, and asyncio tests collected after the first browser test would fail to start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 BOTH_DATABASES = pytest.mark.parametrize("fresh_databases", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)],
                                          indirect=True)

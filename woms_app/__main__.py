@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from woms_app.core.db import main_session
+    from woms_app.core.db import SYSTEM_CONTEXT, main_session
 
     try:
         if args.command == "migrate":
@@ -50,14 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             if password != getpass.getpass("Repeat password: "):
                 print("Passwords do not match.", file=sys.stderr)
                 return 2
-            with main_session() as session:
+            with main_session(SYSTEM_CONTEXT) as session:  # an administrative act, like a migration
                 acc = accounts.create_account(session, SYSTEM, email=args.email, password=password,
                                               account_type=AccountType.SUPERADMIN, full_name=args.name)
                 print(f"Created super admin {acc.email} (id {acc.id}).")
         elif args.command == "seed-demo":
             from woms_app.services.seed import seed_demo
 
-            with main_session() as session:
+            with main_session(SYSTEM_CONTEXT) as session:
                 created = seed_demo(session)
             print("Demo seed: " + ", ".join(f"{v} {k} created" for k, v in created.items()))
     except WomsError as exc:

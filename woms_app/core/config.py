@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     emulator_port: int = 8090
     emulator_seed: int = 42
     scheduler_enabled: bool = True
+    # How often each backend worker checks the scheduler leadership (and the leader reconciles its jobs).
+    # A crashed leader is replaced within one heartbeat on PostgreSQL, within four (lock expiry) otherwise;
+    # keep it below the shortest job interval (vendor alerts: 30 s at least).
+    scheduler_heartbeat_s: float = Field(default=5.0, gt=0, le=30)
     redis_url: str = ""
     log_level: str = "INFO"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
@@ -90,35 +91,103 @@ def live_refresh(handler, testid: str = "live-marker") -> rx.Component:
     )
 
 
+class _ChannelDeltaFilter(logging.Filter):
+    """``app.modify_state`` on a channel also tries to emit the channel's own delta to a client named like the
+    channel; there is none (the linked clients get theirs from the fan-out). With the in-memory token manager
+    Reflex logs a warning for that on every push: drop exactly that message."""
+
+    _channel = re.compile(r"Attempting to send delta to disconnected client '(org\d+|fleet)'$")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and self._channel.match(record.getMessage()))
+
+
+logging.getLogger("reflex.app").addFilter(_ChannelDeltaFilter())
+
+
 async def _push(app, channel: str, topics: set[str]) -> None:
+    # ``app.modify_state`` (not ``app.state_manager.modify_state_with_links``): it resolves and cleans the
+    # channel's delta before the links are released, which is what records the dirty vars that Reflex
+    # applies to every linked client. Without it the fan-out carries no LiveChannel change under the Redis
+    # state manager (each client's copy is re-read from Redis); the memory manager hid this by sharing
+    # one object between the channel and its clients.
     with app.set_contexts():
-        async with app.state_manager.modify_state_with_links(
-            BaseStateToken(ident=channel, cls=LiveChannel)
-        ) as root:
+        async with app.modify_state(BaseStateToken(ident=channel, cls=LiveChannel)) as root:
             live = root if isinstance(root, LiveChannel) else await root.get_state(LiveChannel)
             live.version += 1
             live.topics = sorted(topics)
 
 
+def _per_channel(batch: list[feed.Change]) -> dict[str, set[str]]:
+    per_channel: dict[str, set[str]] = {}
+    for change in batch:
+        for channel in feed.channels_for(change.org_id):
+            per_channel.setdefault(channel, set()).update(change.topics)
+    return per_channel
+
+
+async def _apply(app, batch: list[feed.Change]) -> None:
+    for channel, topics in _per_channel(batch).items():
+        try:
+            await _push(app, channel, topics)
+        except Exception:
+            log.exception("live push to %s failed", channel)
+
+
+async def _drain(first: feed.Change, queue: asyncio.Queue) -> list[feed.Change]:
+    """``first`` and whatever else arrives within the coalescing window."""
+    batch = [first]
+    await asyncio.sleep(COALESCE_S)
+    while not queue.empty():
+        batch.append(queue.get_nowait())
+    return batch
+
+
 async def live_feed_lifespan(app):
-    """Forward change-feed messages to the live channels for the life of the backend."""
+    """Forward change-feed messages to the live channels for the life of the backend.
+
+    One process (no Redis): the in-process feed. Several workers (Redis): every worker reads the Redis bus,
+    which carries every process's changes (its own, other workers', a CLI's), and applies only the changes
+    it claims. Each change is thus written once to its channels in Redis, and Reflex fans the delta out to
+    every linked client, whichever worker holds its socket.
+    """
+    if feed.bus_url():
+        await _live_from_bus(app)
+        return
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[feed.Change] = asyncio.Queue()
     unsubscribe = feed.subscribe(lambda change: loop.call_soon_threadsafe(queue.put_nowait, change))
     try:
         while True:
-            batch = [await queue.get()]
-            await asyncio.sleep(COALESCE_S)
-            while not queue.empty():
-                batch.append(queue.get_nowait())
-            per_channel: dict[str, set[str]] = {}
-            for change in batch:
-                for channel in feed.channels_for(change.org_id):
-                    per_channel.setdefault(channel, set()).update(change.topics)
-            for channel, topics in per_channel.items():
-                try:
-                    await _push(app, channel, topics)
-                except Exception:
-                    log.exception("live push to %s failed", channel)
+            await _apply(app, await _drain(await queue.get(), queue))
     finally:
         unsubscribe()
+
+
+async def _live_from_bus(app) -> None:
+    remote = feed.RemoteFeed()
+    queue: asyncio.Queue[feed.Change] = asyncio.Queue()
+
+    async def read() -> None:
+        async for change in remote.changes():
+            queue.put_nowait(change)
+
+    reader = asyncio.create_task(read(), name="woms-live-feed-reader")
+    try:
+        while True:
+            batch = await _drain(await queue.get(), queue)
+            try:
+                mine = await remote.claim_many(batch)
+            except Exception:
+                log.warning("live feed: could not claim %d change(s)", len(batch), exc_info=True)
+                continue
+            if mine:
+                await _apply(app, mine)
+    finally:
+        reader.cancel()
+        try:
+            await reader
+        except (asyncio.CancelledError, Exception):
+            pass
+        await remote.aclose()
+
