@@ -16,6 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make run    - install, migrate, seed the demo and serve WOMS on http://localhost:3000"
+	@echo "make run-prod - the same on local PostgreSQL + Redis with several backend workers"
 	@echo "make test   - install and run the whole test suite (browser tests included)"
 	@echo "make bench  - run the benchmarks (writes docs/PERFORMANCE.md)"
 
@@ -39,6 +40,10 @@ seed: migrate
 
 run: seed
 	@tools/run.sh
+
+# PostgreSQL (row-level security, non-owner app role) + Redis + >= 2 backend workers; see tools/run-prod.sh
+run-prod: setup
+	@tools/run-prod.sh
 
 emulator: setup
 	$(PY) -m woms_app.emulator
