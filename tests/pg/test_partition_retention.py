@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
 
 from tests.conftest import use_databases
 from tests.pg.conftest import as_app_role

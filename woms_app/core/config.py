@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8090
     emulator_seed: int = 42
+    # vendor base URLs on private/loopback networks (the local emulator); default: allowed only in demo mode
+    allow_private_vendor_urls: bool | None = None
     scheduler_enabled: bool = True
     # How often each backend worker checks the scheduler leadership (and the leader reconciles its jobs).
     # A crashed leader is replaced within one heartbeat on PostgreSQL, within four (lock expiry) otherwise;
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return (not self.demo) if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def private_vendor_urls_allowed(self) -> bool:
+        return self.demo if self.allow_private_vendor_urls is None else self.allow_private_vendor_urls
 
     @property
     def origins(self) -> list[str]:

@@ -8,6 +8,8 @@ Async functions open their own sessions (they talk to the vendor between reads a
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +20,7 @@ from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
+from woms_app.core.config import get_settings
 from woms_app.core.db import main_session, telemetry_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.core.security import decrypt_json, encrypt_json
@@ -175,9 +178,25 @@ def _clean_name(name: str | None) -> str:
 def _clean_url(url: str | None, default: str) -> str:
     url = (url or "").strip() or default
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 300:
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > 300:
         raise ValidationFailed("Base URL must be an http(s) address", field="base_url")
+    if not get_settings().private_vendor_urls_allowed:
+        _refuse_private_host(parsed.hostname)
     return url.rstrip("/")
+
+
+def _refuse_private_host(host: str) -> None:
+    """Vendor clouds are public services: an address on a private or local network would let a user make
+    the server call into its own network (SSRF). Refused unless WOMS_ALLOW_PRIVATE_VENDOR_URLS is on."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValidationFailed(f"The vendor host {host!r} cannot be resolved", field="base_url") from exc
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not addr.is_global:
+            raise ValidationFailed("Base URL points to a private or local network address, which is not allowed",
+                                   field="base_url")
 
 
 def _int_in(value, lo: int, hi: int, fld: str, what: str) -> int:
