@@ -226,3 +226,11 @@ def test_dashboard_counts_are_scoped(client):
     assert d["plants"] == 5 and len(d["organizations"]) == 2
     with main_session() as s:  # GOVT reads are audited
         assert s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.action == "read")).first() is not None
+
+
+def test_one_address_trying_many_accounts_is_throttled(client):
+    # 20 failures from one client address, each for a different email (never 5 for one email)
+    for i in range(20):
+        assert login(client, f"guess{i}@demo.woms", "nope-nope").status_code == 401
+    r = login(client, "ops@sunrise.demo.woms")  # even a real account with the right password
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0

@@ -105,3 +105,14 @@ def test_websocket_refuses_a_foreign_origin(server):
 
     assert " 403 " in handshake("https://evil.example") + " "
     assert " 101 " in handshake(server.url) + " "
+
+
+def test_pages_carry_security_headers(server):
+    import httpx
+
+    for path in ("/login/", "/", "/plants/"):
+        r = httpx.get(f"{server.url}{path}", timeout=10)
+        assert r.status_code == 200, path
+        assert r.headers.get("x-content-type-options") == "nosniff", path
+        assert r.headers.get("x-frame-options") == "DENY", path
+        assert r.headers.get("referrer-policy") == "same-origin", path

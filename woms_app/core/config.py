@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None  # default: on outside demo mode
     session_ttl_hours: int = 12
     login_max_failures: int = 5
+    login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     emulator_host: str = "127.0.0.1"

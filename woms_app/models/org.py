@@ -61,11 +61,13 @@ class AuthSession(MainModel, table=True):
 
 
 class LoginAttempt(MainModel, table=True):
-    """Failed logins per email (lower-cased), for throttling across workers."""
+    """Failed logins per email (lower-cased) and client address, for throttling across workers."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    __table_args__ = (sa.Index("ix_login_attempts_email_at", "email", "attempted_at"),
+                      sa.Index("ix_login_attempts_ip_at", "ip", "attempted_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
+    ip: str = Field(default="", max_length=64)
     attempted_at: datetime = ts_field(nullable=False, default_now=True)

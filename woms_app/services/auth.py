@@ -42,23 +42,27 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _throttle_check(session: Session, email: str) -> None:
+def _throttle_check(session: Session, email: str, ip: str) -> None:
+    """5 failures for one email, or 20 from one client address, within the window → 429."""
     settings = get_settings()
     window = timedelta(minutes=settings.login_window_minutes)
     since = utcnow() - window
-    rows = session.exec(
-        select(LoginAttempt.attempted_at)
-        .where(LoginAttempt.email == email, LoginAttempt.attempted_at > since)
-        .order_by(LoginAttempt.attempted_at)
-    ).all()
-    if len(rows) >= settings.login_max_failures:
-        # the window reopens when enough of the oldest failures age out
-        reopen = rows[len(rows) - settings.login_max_failures] + window
-        retry_after = max(1, math.ceil((reopen - utcnow()).total_seconds()))
-        raise TooManyAttempts(
-            f"Too many failed attempts. Try again in {math.ceil(retry_after / 60)} min.",
-            retry_after=retry_after,
-        )
+    checks = [(LoginAttempt.email == email, settings.login_max_failures)]
+    if ip:  # one address trying many accounts
+        checks.append((LoginAttempt.ip == ip, settings.login_max_failures_per_ip))
+    for condition, limit in checks:
+        rows = session.exec(
+            select(LoginAttempt.attempted_at).where(condition, LoginAttempt.attempted_at > since)
+            .order_by(LoginAttempt.attempted_at)
+        ).all()
+        if len(rows) >= limit:
+            # the window reopens when enough of the oldest failures age out
+            reopen = rows[len(rows) - limit] + window
+            retry_after = max(1, math.ceil((reopen - utcnow()).total_seconds()))
+            raise TooManyAttempts(
+                f"Too many failed attempts. Try again in {math.ceil(retry_after / 60)} min.",
+                retry_after=retry_after,
+            )
 
 
 def viewer_for(session: Session, account: Account) -> Viewer:
@@ -79,7 +83,7 @@ def viewer_for(session: Session, account: Account) -> Viewer:
     )
 
 
-def login(session: Session, email: str, password: str, user_agent: str = "") -> LoginResult:
+def login(session: Session, email: str, password: str, user_agent: str = "", ip: str = "") -> LoginResult:
     """Verify credentials (bcrypt; same cost for unknown emails) and open a session.
 
     Blocking (bcrypt): call it from a thread.
@@ -87,12 +91,13 @@ def login(session: Session, email: str, password: str, user_agent: str = "") -> 
     email_n = normalize_email(email)
     if not email_n or not password or len(email_n) > MAX_EMAIL or len(password) > MAX_PASSWORD:
         raise ValidationFailed("Email and password are required")
-    _throttle_check(session, email_n)
+    ip = (ip or "")[:64]
+    _throttle_check(session, email_n, ip)
     account = session.exec(select(Account).where(sa.func.lower(Account.email) == email_n)).first()
     ok = security.verify_password(password, account.password_hash if account else None)
     now = utcnow()
     if not ok:
-        session.add(LoginAttempt(email=email_n, attempted_at=now))
+        session.add(LoginAttempt(email=email_n, ip=ip, attempted_at=now))
         if account is not None:
             account.failed_login_count += 1
             account.last_failed_login_at = now

@@ -41,7 +41,8 @@ def _clear_cookie(response: Response) -> None:
 @router.post("/login", response_model=MeOut)
 def login(body: LoginBody, request: Request, response: Response, session: Session = Depends(db)) -> MeOut:
     """Sign in. Sets an HttpOnly session cookie. Runs in a worker thread (bcrypt)."""
-    result = auth.login(session, body.email, body.password, request.headers.get("user-agent", ""))
+    result = auth.login(session, body.email, body.password, request.headers.get("user-agent", ""),
+                        ip=request.client.host if request.client else "")
     settings = get_settings()
     response.set_cookie(
         COOKIE_NAME,
