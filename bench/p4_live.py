@@ -1,7 +1,7 @@
 """P4 live push: alert commit → visible in every open dashboard, p95 (goal ≤ 1 s).
 
-Not measurable yet: the live push (woms_app/state/live.py, SharedState channels fed by core/feed) is still being
-finished by another engineer and is not committed. When it lands, this benchmark will: start the prod server
+Not built yet: the live push (woms_app/state/live.py, fed by core/feed) was still being finished when the other
+benchmarks were written; it landed in commit 8c77910 at the end of that session. To do: start the prod server
 (bench.browser.prod_server), open 25 dashboard tabs in one headless Chromium plus lightweight websocket sessions
 up to 100, inject an alert at the emulator (POST /_admin/alerts) or commit one through services, and time from
 the commit to the active-alert figure changing in each tab (p95 ÷ 1 s).
@@ -13,5 +13,5 @@ from bench.common import Result
 
 def run() -> list[Result]:
     return [Result("P4 live push", "alert commit → visible, 25 tabs + sessions up to 100",
-                   "not run: live push not committed yet (woms_app/state/live.py is work in progress)",
+                   "not built yet: the live push landed (8c77910) after the other benchmarks; see bench/p4_live.py",
                    None, "≤ 1.0 (1 s)", None)]
