@@ -12,6 +12,7 @@ Retention calls :func:`finalize_before_purge` before deleting readings, so no da
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, DbContext, db_context, main_session, telemetry_session
 from woms_app.core.upsert import upsert
 from woms_app.models.enums import WorkOrderStatus
 from woms_app.models.plant import Plant
@@ -39,6 +40,17 @@ log = logging.getLogger(__name__)
 KPI_COLUMNS = [c.name for c in PlantDailyKpi.__table__.columns
                if c.name not in ("plant_id", "day", "org_id", "timezone", "final", "computed_at")]
 SNAPSHOT_RECENT_DAYS = efficiency.WINDOW_DAYS + 1
+
+
+def _as_system(fn):
+    """Jobs without a viewer (scheduler, retention) read and write every organization's rows: they act as
+    the SYSTEM under PostgreSQL row-level security."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with db_context(SYSTEM_CONTEXT):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _clean(value):
@@ -73,6 +85,7 @@ def load_readings(tel: Session, plant_id: int, start: datetime, end: datetime) -
     return frame
 
 
+@_as_system
 def compute_plant_days(plant: Plant, days: Iterable[date], *, now: datetime | None = None) -> int:
     """Compute and store the KPIs of ``plant`` for the given plant-local ``days`` (final days are skipped).
 
@@ -140,6 +153,7 @@ def _plants(plant_ids: Iterable[int] | None = None) -> list[Plant]:
         return list(session.exec(stmt).all())
 
 
+@_as_system
 def refresh_recent(now: datetime | None = None, plant_ids: Iterable[int] | None = None) -> int:
     """The hourly job: today's figures (provisional) and yesterday's (final once complete) per plant."""
     now = now or utcnow()
@@ -150,6 +164,7 @@ def refresh_recent(now: datetime | None = None, plant_ids: Iterable[int] | None 
     return total
 
 
+@_as_system
 def finalize_before_purge(cutoff: datetime, now: datetime | None = None) -> int:
     """Compute, before retention deletes readings with ``ts < cutoff``, every plant-local day they belong
     to that has no final figures yet. Idempotent."""
@@ -179,13 +194,14 @@ def finalize_before_purge(cutoff: datetime, now: datetime | None = None) -> int:
     return total
 
 
-def daily_frame(plant_id: int, first: date, last: date) -> pd.DataFrame:
-    with telemetry_session() as tel:
+def daily_frame(plant_id: int, first: date, last: date, ctx: DbContext | None = None) -> pd.DataFrame:
+    with telemetry_session(ctx) as tel:
         rows = tel.exec(select(PlantDailyKpi).where(PlantDailyKpi.plant_id == plant_id, PlantDailyKpi.day >= first,
                                                     PlantDailyKpi.day <= last).order_by(PlantDailyKpi.day)).all()
     return pd.DataFrame([r.model_dump() for r in rows])
 
 
+@_as_system
 def refresh_work_order_snapshots(now: datetime | None = None, work_order_ids: Iterable[int] | None = None) -> int:
     """Before / during / after snapshots for each plant of the active and recently closed work orders."""
     now = now or utcnow()
@@ -221,6 +237,7 @@ def refresh_work_order_snapshots(now: datetime | None = None, work_order_ids: It
     return written
 
 
+@_as_system
 def run_efficiency_job(now: datetime | None = None) -> dict[str, int]:
     """What the scheduler runs hourly: recent daily figures, then work-order snapshots."""
     now = now or utcnow()
@@ -238,7 +255,7 @@ def plant_kpis(session: Session, viewer: Viewer, plant_id: int, *, days: int = 3
         raise ValidationFailed("days must be between 1 and 366", field="days")
     plant = get_scoped(session, viewer, Plant, plant_id, "Plant")
     today = _local_day(utcnow(), plant.timezone)
-    frame = daily_frame(plant.id, today - timedelta(days=days - 1), today)
+    frame = daily_frame(plant.id, today - timedelta(days=days - 1), today, viewer.db_context)
     audit.record_read(session, viewer, "plant_kpis", plant.id, org_id=plant.org_id)
     if frame.empty:
         return []
@@ -276,23 +293,24 @@ class FleetPr:
 def fleet_pr(session: Session, viewer: Viewer, *, now: datetime | None = None) -> FleetPr:
     now = now or utcnow()
     plants = session.exec(select(Plant.id, Plant.timezone).where(org_filter(viewer, Plant.org_id))).all()
-    by_day: dict[date, list[int]] = {}
-    for pid, tz in plants:
-        by_day.setdefault(_local_day(now, tz) - timedelta(days=1), []).append(pid)
+    yesterday = {pid: _local_day(now, tz) - timedelta(days=1) for pid, tz in plants}
     energy = reference = 0.0
     counted = 0
-    with telemetry_session() as tel:
-        for day, ids in by_day.items():
-            rows = tel.exec(
-                select(PlantDailyKpi.energy_kwh, PlantDailyKpi.reference_energy_kwh)
-                .where(PlantDailyKpi.plant_id.in_(ids), PlantDailyKpi.day == day, PlantDailyKpi.final.is_(True),
-                       PlantDailyKpi.incomplete.is_(False), PlantDailyKpi.energy_kwh.is_not(None),
-                       PlantDailyKpi.reference_energy_kwh > 0)
-            ).all()
-            for e, ref in rows:
-                energy += float(e)
-                reference += float(ref)
-                counted += 1
+    # one scoped query over the (one or two) candidate days, matched to each plant's own yesterday in Python:
+    # no IN list of thousands of ids
+    with telemetry_session(viewer.db_context) as tel:
+        rows = tel.exec(
+            select(PlantDailyKpi.plant_id, PlantDailyKpi.day, PlantDailyKpi.energy_kwh,
+                   PlantDailyKpi.reference_energy_kwh)
+            .where(org_filter(viewer, PlantDailyKpi.org_id), PlantDailyKpi.day.in_(set(yesterday.values())),
+                   PlantDailyKpi.final.is_(True), PlantDailyKpi.incomplete.is_(False),
+                   PlantDailyKpi.energy_kwh.is_not(None), PlantDailyKpi.reference_energy_kwh > 0)
+        ).all()
+    for pid, day, e, ref in rows:
+        if yesterday.get(pid) == day:
+            energy += float(e)
+            reference += float(ref)
+            counted += 1
     pr = efficiency.round_sig(energy / reference) if reference > 0 else None
     return FleetPr(pr=pr, plants_counted=counted, plants_total=len(plants), energy_kwh=round(energy, 3),
                    reference_energy_kwh=round(reference, 3))

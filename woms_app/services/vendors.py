@@ -269,7 +269,7 @@ async def create_vendor(viewer: Viewer, data: VendorInput, *, check: bool = True
         raise ValidationFailed("Choose the organization", field="org_id")
 
     def prepare() -> Vendor:
-        with main_session() as s:
+        with main_session(viewer.db_context) as s:
             require_write_org(viewer, org_id)
             if s.get(Organization, org_id) is None:
                 raise ValidationFailed("Unknown organization", field="org_id")
@@ -292,7 +292,7 @@ async def create_vendor(viewer: Viewer, data: VendorInput, *, check: bool = True
     vendor.credentials_encrypted = encrypt_json(creds)
 
     def store() -> VendorView:
-        with main_session() as s:
+        with main_session(viewer.db_context) as s:
             _unique_name(s, org_id, vendor.name, None)
             s.add(vendor)
             s.flush()
@@ -321,7 +321,7 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
     """Edit settings; credentials given are merged over the stored ones (blank = keep) and, like a
     changed type or URL, re-validated against the vendor before anything is stored."""
     def load() -> tuple[Vendor, dict]:
-        with main_session() as s:
+        with main_session(viewer.db_context) as s:
             v = _load(s, viewer, vendor_id)
             require_write_org(viewer, v.org_id)
             s.expunge(v)
@@ -357,7 +357,7 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
                 raise ValidationFailed(result.reason, field="credentials")
 
     def store() -> VendorView:
-        with main_session() as s:
+        with main_session(viewer.db_context) as s:
             row = _load(s, viewer, vendor_id)
             require_write_org(viewer, row.org_id)
             _unique_name(s, row.org_id, vendor.name, row.id)
@@ -385,7 +385,7 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
 async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionResult:
     """Test the stored credentials of a vendor (writers only)."""
     def load() -> Vendor:
-        with main_session() as s:
+        with main_session(viewer.db_context) as s:
             v = _load(s, viewer, vendor_id)
             require_write_org(viewer, v.org_id)
             audit.record_write(s, viewer, "test", "vendors", v.id, org_id=v.org_id, detail="connection test")
@@ -422,15 +422,15 @@ def delete_vendor(session: Session, viewer: Viewer, vendor_id: int, *, remove_pl
     session.delete(vendor)
     session.flush()
     if plant_ids:
-        _delete_telemetry(plant_ids)
+        _delete_telemetry(plant_ids, viewer)
         feed.publish_after_commit(session, vendor.org_id, feed.PLANTS, feed.ALERTS, feed.METRICS)
     feed.publish_after_commit(session, vendor.org_id, feed.VENDORS)
 
 
-def _delete_telemetry(plant_ids: list[int]) -> None:
+def _delete_telemetry(plant_ids: list[int], viewer: Viewer) -> None:
     from woms_app.core.db import TelemetryModel
 
-    with telemetry_session() as t:
+    with telemetry_session(viewer.db_context) as t:
         for table in TelemetryModel.metadata.sorted_tables:
             if "plant_id" in table.c:
                 t.execute(sa.delete(table).where(table.c.plant_id.in_(plant_ids)))
