@@ -115,7 +115,8 @@ def test_list_422_reasons(client, fleet):
     r = client.post("/api/work-orders", json={"title": "Valid", "plant_ids": [int(huge)]})
     assert r.status_code == 422 and "plant_ids.0: Input should be less than or equal to" in r.json()["detail"]
     assert client.get(f"/api/alerts/{huge}").status_code == 422
-    assert client.get(f"/api/work-orders/{2**62}").status_code == 404
+    assert client.get(f"/api/work-orders/{2**31 - 1}").status_code == 404  # the largest INTEGER id: just absent
+    assert client.get(f"/api/work-orders/{2**31}").status_code == 422  # PostgreSQL INTEGER cannot hold it
     r = client.patch("/api/work-orders/1/status", json={"status": "ARCHIVED"})
     assert r.status_code == 422 and "status: Input should be" in r.json()["detail"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.conftest import BOTH_DATABASES
 from tests.pg.conftest import as_app_role, pg_dbs  # noqa: F401  (fixture)
 from tests.wo_fleet import build_fleet, viewer
-from woms_app.core.db import main_session
+from woms_app.core.db import main_engine, main_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.models import Alert, AuditLog, WorkOrder, WorkOrderEvent, WorkOrderPlant
 from woms_app.services import work_orders as wos
@@ -269,6 +269,7 @@ def test_create_from_alert_prefills_and_links(fleet):
         assert "alert_linked" in [h.kind for h in d.history]
         with pytest.raises(NotFound):
             wos.draft_from_alert(s, viewer(s, "helios"), alert_id)
+        v = viewer(s, "sunrise")  # resolving a viewer makes the session act for it (row-level security)
         with pytest.raises(Conflict, match=f"already linked to active work order #{wo_id}"):
             wos.create_work_order(s, v, title="Again", plant_ids=[fleet.plants["sunrise-3"]], alert_id=alert_id)
         with pytest.raises(ValidationFailed, match="another organization"):
@@ -319,7 +320,7 @@ def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_db
         a = _create("sunrise", plants=("sunrise-1",), fleet=fleet, title="RLS A",
                     alert_id=fleet.alerts["sunrise-critical"])
         b = _create("sunrise", plants=("sunrise-2",), fleet=fleet, title="RLS B")
-        with main_session() as s:  # the policies bind this connection: no viewer context, no rows
+        with Session(main_engine()) as s:  # the policies bind this connection: no viewer context, no rows
             assert s.exec(select(WorkOrder)).all() == []
         with main_session() as s:
             assert wos.list_work_orders(s, viewer(s, "helios")).total == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.exc as sa_exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -60,6 +61,16 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
                          "errors": [{"loc": e.get("loc"), "msg": e.get("msg")} for e in errors]}, status_code=422)
 
 
+def _data_error_response(_req: Request, exc: Exception) -> JSONResponse:
+    """Input PostgreSQL cannot store (SQLite accepts it) is bad input, not a server error."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "22003":  # numeric_value_out_of_range
+        return JSONResponse({"detail": "A number in the request is out of range"}, status_code=422)
+    if "NUL (0x00)" in str(orig):  # psycopg refuses NUL characters in text parameters
+        return JSONResponse({"detail": "Text in the request contains a NUL character"}, status_code=422)
+    raise exc
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="WOMS API",
@@ -73,6 +84,8 @@ def create_api() -> FastAPI:
     # a number beyond what the database stores (e.g. an id of 2**70) is bad input, not a server error
     api.add_exception_handler(OverflowError, lambda _req, exc: JSONResponse(
         {"detail": "A number in the request is out of range"}, status_code=422))
+    # the same on PostgreSQL, whose INTEGER columns stop at 2**31 - 1 (SQLite's at 2**63 - 1)
+    api.add_exception_handler(sa_exc.DataError, _data_error_response)
     for router in all_routers():
         api.include_router(router, prefix="/api")
     api.add_middleware(GuardMiddleware)

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.db import SYSTEM_CONTEXT, db_context, main_session, telemetry_session
-from woms_app.core.errors import Conflict
+from woms_app.core.errors import Conflict, NotFound
 from woms_app.models.enums import SyncKind, SyncStatus, SyncTrigger, VendorStatus
 from woms_app.models.ops import SyncRun
 from woms_app.models.org import Organization
@@ -40,7 +40,7 @@ from woms_app.models.vendor import Vendor
 from woms_app.services import audit
 from woms_app.services.alert_sync import AlertCounts, apply_alerts
 from woms_app.services.telemetry import last_reading_times, update_plant_metrics, upsert_readings
-from woms_app.services.viewer import SYSTEM, Viewer, get_scoped, require_write_org
+from woms_app.services.viewer import MAX_ID, SYSTEM, Viewer, get_scoped, require_write_org
 from woms_app.vendors import VendorAuthError, VendorError, VendorManager
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,8 @@ def last_run(session: Session, vendor_id: int) -> SyncRun | None:
 
 def _start_run(vendor_id: int, viewer: Viewer, trigger: SyncTrigger, kind: SyncKind) -> tuple[int, Vendor]:
     now = utcnow()
+    if not isinstance(vendor_id, int) or isinstance(vendor_id, bool) or not 0 < vendor_id <= MAX_ID:
+        raise NotFound("Vendor not found")  # before the lock: its key is an int4 (any id we can hold fits)
     with main_session(viewer.db_context) as session:  # the viewer's own rights decide whether it may start
         if session.get_bind().dialect.name == "postgresql":
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7301, :v)"), {"v": int(vendor_id)})

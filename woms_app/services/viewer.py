@@ -17,7 +17,7 @@ from woms_app.core.errors import Forbidden, NotFound
 from woms_app.models.enums import AccountType
 
 T = TypeVar("T")
-MAX_ID = 2**63 - 1  # the largest id a database row can have
+MAX_ID = 2**31 - 1  # the largest id a row can have: ids are INTEGER columns (int4 on PostgreSQL)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from woms_app.models.enums import Priority, WorkOrderStatus
 from woms_app.pages import routes
 from woms_app.services import kpis
 from woms_app.services import work_orders as svc
+from woms_app.services.viewer import MAX_ID
 from woms_app.state.base import AuthState
 from woms_app.state.live import changed_topics
 
@@ -37,7 +38,7 @@ def fmt_time(dt: datetime | None) -> str:
 def as_id(value, what: str = "Work order") -> int:
     """An id sent by the client (any client can call a handler with anything): a positive int or NotFound."""
     text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) < 2**63:
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
         raise NotFound(f"{what} not found")
     return int(text)
 

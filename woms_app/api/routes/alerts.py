@@ -12,10 +12,10 @@ from woms_app.api.csv_export import csv_response
 from woms_app.api.deps import current_viewer, db
 from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
-from woms_app.services.viewer import Viewer
+from woms_app.services.viewer import MAX_ID, Viewer
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
-ID_MAX = 2**63 - 1
+ID_MAX = MAX_ID  # ids are INTEGER columns (int4 on PostgreSQL): larger ones cannot exist
 
 SeverityParam = Enum("SeverityParam", {s.value: s.value for s in AlertSeverity}, type=str)
 AlertStatusParam = Enum("AlertStatusParam", {s.value: s.value for s in AlertStatus}, type=str)

@@ -13,11 +13,11 @@ from woms_app.api.csv_export import csv_response
 from woms_app.api.deps import current_viewer, db
 from woms_app.models.enums import Priority, WorkOrderStatus
 from woms_app.services import work_orders as svc
-from woms_app.services.viewer import Viewer
+from woms_app.services.viewer import MAX_ID, Viewer
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
-ID_MAX = 2**63 - 1  # beyond this a database cannot hold the id (and SQLite cannot bind it)
+ID_MAX = MAX_ID  # ids are INTEGER columns (int4 on PostgreSQL): larger ones cannot exist
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 WoId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
