@@ -78,6 +78,7 @@ async def test_two_scheduler_starts_one_runs_jobs(demo):
         await b.stop()
 
 
+@pytest.mark.parametrize("fresh_databases", ["sqlite"], indirect=True)  # the lock row (PostgreSQL: advisory lock)
 def test_an_expired_lock_row_is_taken_over(demo):
     a, b = LeaderLock(holder="a", ttl_s=0.0), LeaderLock(holder="b", ttl_s=60)
     assert a.acquire()  # expires at once (a died without releasing)
