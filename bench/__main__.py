@@ -89,7 +89,12 @@ NOTES = """\
 - P3 and P5 are latencies divided by their goal (the goal is fixed, so these depend on the machine's load, which is
   recorded per row). P3 serves `create_api()` with uvicorn in its own process over real HTTP (see bench/p3_queries.py).
 - P5/P6 run the production build from the working tree (it may contain other engineers' uncommitted work).
-- P4 (live push) needs the live-push feature; while it is unfinished the row says so.
+- P4 ratio = p95 of (alert visible in a page − alert committed in the server) ÷ 1 s, over every trial × every page
+  that must see it. t0 comes from a change-feed subscriber loaded into the server process only for this benchmark
+  (bench/_feedhook/sitecustomize.py, active when WOMS_BENCH_FEED_LOG is set): it runs in the after-commit hook,
+  before the live adapter. t1 is a MutationObserver timestamp in each page. The alert is committed by the server's
+  own sync (emulator-injected alert + POST /api/vendors/{id}/sync), because the feed is in-process. The 100
+  sessions are all real Chromium pages (25 at 1400×900, 75 at 360×240), each its own Reflex session on /alerts.
 """
 
 
