@@ -80,6 +80,7 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
                                            ("SelectedPlantState", "load_chart", {})]],
         "AlertsFeedState.load": plain("AlertsFeedState", "load"),
         "AlertsFeedState.refresh": plain("AlertsFeedState", "refresh"),
+        "AlertsFeedState.on_live": plain("AlertsFeedState", "on_live"),
         "AlertsFeedState.set_plant_filter": each("AlertsFeedState", "set_plant_filter", "value"),
         "AlertsFeedState.set_severity_filter": plain("AlertsFeedState", "set_severity_filter", value="critical"),
         "AlertsFeedState.set_status_filter": plain("AlertsFeedState", "set_status_filter", value="ACTIVE"),

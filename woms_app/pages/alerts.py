@@ -14,7 +14,7 @@ from woms_app.state.live import LiveState, live_refresh
 def alerts_page() -> rx.Component:
     return app_frame(
         "Alerts",
-        live_refresh(AlertsFeedState.refresh),  # re-query when the viewer's live channel announces a change
+        live_refresh(AlertsFeedState.on_live),  # re-query when the viewer's channel announces an alert change
         alerts_feed(),
         work_order_form_dialog(),
         actions=rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=AlertsFeedState.export_csv,

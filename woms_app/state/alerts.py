@@ -14,6 +14,7 @@ from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
 from woms_app.services import work_orders as wo_svc
 from woms_app.state.base import AuthState
+from woms_app.state.live import changed_topics
 from woms_app.state.work_orders import ALL, _int_or_none, _plant_choice, fmt_time
 
 PAGE_SIZE = 25
@@ -73,8 +74,15 @@ class AlertsFeedState(AuthState):
 
     @rx.event
     def refresh(self):
-        """Re-query what the page shows (current filters and page); for live change notifications."""
+        """Re-query what the page shows (current filters and page)."""
         self._query()
+
+    @rx.event
+    async def on_live(self):
+        """Live feed: re-query only when alerts (or the work orders they link to) changed — a sync announces
+        several topics, and most of them do not touch this list."""
+        if {"alerts", "work_orders"} & await changed_topics(self):
+            self._query()
 
     def _set_filter(self, name: str, value: str, allowed) -> None:
         setattr(self, name, value if value in allowed else ALL)
