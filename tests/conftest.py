@@ -257,3 +257,21 @@ def pytest_collection_modifyitems(config, items):
 
 BOTH_DATABASES = pytest.mark.parametrize("fresh_databases", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)],
                                          indirect=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The one headless Chromium of the session (Debian's package, driven by Playwright; never downloaded).
+
+    Defined here, once: Playwright's sync API allows a single instance per thread, so every test package that
+    drives a browser (e2e, multiworker, ...) must share this fixture rather than import its own copy."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `apt-get install -y chromium` (make test does it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

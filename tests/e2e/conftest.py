@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,27 @@ def server_env(tmp: Path, port: int, main_url: str, tel_url: str, **extra: str) 
 
 
 def start_server(tmp: Path, env: dict, port: int, log: Path, timeout: float = 300) -> subprocess.Popen:
+    """Start a production server and wait until it serves pages.
+
+    Builds are serialized (a file lock, across threads and test processes): every build rewrites the
+    project's shared reflex.lock/, and two builds at once can leave it half-written."""
+    with _build_lock():
+        return _start_server(env, port, log, timeout)
+
+
+@contextmanager
+def _build_lock():
+    import fcntl
+
+    with open(ROOT / ".web-build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _start_server(env: dict, port: int, log: Path, timeout: float) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--loglevel", "info"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
@@ -114,18 +136,6 @@ def server(tmp_path_factory, emulator) -> Iterator[Server]:
         yield Server(url=f"http://localhost:{port}", env=env, main_url=main_url, telemetry_url=tel_url, log=log)
     finally:
         stop_server(proc)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `apt-get install -y chromium` (make test does it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.conftest import _pg_create, _pg_drop, migrate, require_pg
-from tests.e2e.conftest import (  # noqa: F401  (browser: session fixture)
-    DEMO_PASSWORD, ROOT, _free_port, browser, server_env, sign_in, start_server, stop_server,
+from tests.e2e.conftest import (
+    DEMO_PASSWORD, ROOT, _free_port, server_env, sign_in, start_server, stop_server,
 )
 from tests.multiworker.conftest import ROOT_PY
 from tests.pg.conftest import APP_LOGIN, as_app_role
