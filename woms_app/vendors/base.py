@@ -9,14 +9,16 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Awaitable, Callable, ClassVar, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 import httpx
 
 from woms_app.vendors.errors import VendorAuthError, VendorError
+from woms_app.vendors.http import call_with_policy
 from woms_app.vendors.limiter import Budget, RequestLimiter, shared_limiter
 
 log = logging.getLogger("woms.vendors")
+T = TypeVar("T")
 
 SEVERITIES = ("critical", "major", "minor", "info")
 STATUSES = ("ACTIVE", "RESOLVED")
@@ -156,6 +158,23 @@ class BaseVendorAdapter(ABC):
     __str__ = __repr__
 
     # ---------------------------------------------------------------- lifecycle
+    async def _with_policy(self, op: Callable[[], Awaitable[T]], *, what: str,
+                           reauthenticate: Callable[[], Awaitable[None]]) -> T:
+        """Run one logical call under the house retry policy with this adapter's rate-limit settings."""
+        return await call_with_policy(op, reauthenticate=reauthenticate, vendor=self.vendor_type, what=what,
+                                      max_rate_limit_wait_s=self.max_rate_limit_wait_s,
+                                      rate_limit_retries=self.rate_limit_retries)
+
+    async def _login_with_policy(self, op: Callable[[], Awaitable[T]]) -> T:
+        """The login call: same policy, but a rejected login never re-authenticates, and says it was the login."""
+        async def no_reauth() -> None:
+            raise VendorAuthError("login rejected", vendor=self.vendor_type)
+
+        try:
+            return await self._with_policy(op, what="login", reauthenticate=no_reauth)
+        except VendorAuthError as exc:
+            raise VendorAuthError(f"login failed: {exc.message}", vendor=self.vendor_type, code=exc.code) from exc
+
     async def aclose(self) -> None:
         if self._own_client:
             await self._client.aclose()

@@ -30,7 +30,7 @@ from woms_app.vendors.errors import (
     VendorBadResponse,
     VendorNotSupported,
 )
-from woms_app.vendors.http import call_with_policy, check_solarman, request_json
+from woms_app.vendors.http import check_solarman, request_json
 from woms_app.vendors.limiter import Budget
 from woms_app.vendors.parsing import (
     AMPS,
@@ -371,10 +371,7 @@ class SolarmanAdapter(BaseVendorAdapter):
         async def reauth() -> None:
             await self._relogin(used["token"])
 
-        return await call_with_policy(
-            op, reauthenticate=reauth, vendor=VENDOR, what=path,
-            max_rate_limit_wait_s=self.max_rate_limit_wait_s, rate_limit_retries=self.rate_limit_retries,
-        )
+        return await self._with_policy(op, what=path, reauthenticate=reauth)
 
     def _lock(self) -> asyncio.Lock:
         if self._auth_lock is None:
@@ -412,15 +409,8 @@ class SolarmanAdapter(BaseVendorAdapter):
         async def op() -> Mapping[str, Any]:
             return await self._raw("/account/v1.0/token", body, params={"appId": str(c["app_id"])})
 
-        async def no_reauth() -> None:
-            raise VendorAuthError("login rejected", vendor=VENDOR)
-
         try:
-            data = await call_with_policy(op, reauthenticate=no_reauth, vendor=VENDOR, what="login",
-                                          max_rate_limit_wait_s=self.max_rate_limit_wait_s,
-                                          rate_limit_retries=self.rate_limit_retries)
-        except VendorAuthError as exc:
-            raise VendorAuthError(f"login failed: {exc.message}", vendor=VENDOR, code=exc.code) from exc
+            data = await self._login_with_policy(op)
         except VendorBadResponse as exc:
             if exc.code in ("2101006", "2101005", "2101008"):
                 raise VendorAuthError(f"login failed: {exc.message}", vendor=VENDOR, code=exc.code) from exc

@@ -27,7 +27,7 @@ from woms_app.vendors.base import (
     Reading,
 )
 from woms_app.vendors.errors import VendorAuthError, VendorBadResponse
-from woms_app.vendors.http import call_with_policy, check_sungrow, request_json
+from woms_app.vendors.http import check_sungrow, request_json
 from woms_app.vendors.limiter import Budget
 from woms_app.vendors.parsing import (
     POWER_TO_KW,
@@ -323,10 +323,7 @@ class SungrowAdapter(BaseVendorAdapter):
         async def reauth() -> None:
             await self._relogin(used["token"])
 
-        return await call_with_policy(
-            op, reauthenticate=reauth, vendor=VENDOR, what=method,
-            max_rate_limit_wait_s=self.max_rate_limit_wait_s, rate_limit_retries=self.rate_limit_retries,
-        )
+        return await self._with_policy(op, what=method, reauthenticate=reauth)
 
     # ------------------------------------------------------------ contract
     async def authenticate(self) -> None:
@@ -336,15 +333,7 @@ class SungrowAdapter(BaseVendorAdapter):
         async def op() -> Any:
             return await self._raw("login", body, None)
 
-        async def no_reauth() -> None:
-            raise VendorAuthError("login rejected", vendor=VENDOR)
-
-        try:
-            data = await call_with_policy(op, reauthenticate=no_reauth, vendor=VENDOR, what="login",
-                                          max_rate_limit_wait_s=self.max_rate_limit_wait_s,
-                                          rate_limit_retries=self.rate_limit_retries)
-        except VendorAuthError as exc:
-            raise VendorAuthError(f"login failed: {exc.message}", vendor=VENDOR, code=exc.code) from exc
+        data = await self._login_with_policy(op)
         self._token = parse_login(data)
         log.info("sungrow: authenticated account %s", self.account_identity())
 
