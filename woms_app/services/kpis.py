@@ -293,7 +293,10 @@ class FleetPr:
 def fleet_pr(session: Session, viewer: Viewer, *, now: datetime | None = None) -> FleetPr:
     now = now or utcnow()
     plants = session.exec(select(Plant.id, Plant.timezone).where(org_filter(viewer, Plant.org_id))).all()
-    yesterday = {pid: _local_day(now, tz) - timedelta(days=1) for pid, tz in plants}
+    by_tz: dict[str, date] = {}  # a fleet has thousands of plants but a handful of time zones
+    for tz in {tz for _pid, tz in plants}:
+        by_tz[tz] = _local_day(now, tz) - timedelta(days=1)
+    yesterday = {pid: by_tz[tz] for pid, tz in plants}
     energy = reference = 0.0
     counted = 0
     # one scoped query over the (one or two) candidate days, matched to each plant's own yesterday in Python:

@@ -76,9 +76,14 @@ def zone_label(tz: str, at: datetime) -> str:
     return offset if tz in ("UTC", "Etc/UTC") else f"{tz} ({offset})"
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _local_label(instant: datetime, tz: ZoneInfo, with_date: bool) -> str:
+    # strftime("%d %b %H:%M") without strftime: a third of a 288-point series' cost, and locale-independent
     local = instant.astimezone(tz)
-    return local.strftime("%d %b %H:%M") if with_date else local.strftime("%H:%M")
+    hm = f"{local.hour:02d}:{local.minute:02d}"
+    return f"{local.day:02d} {_MONTHS[local.month - 1]} {hm}" if with_date else hm
 
 
 def _aware(value: datetime, what: str) -> datetime:
