@@ -104,4 +104,10 @@ def _readings(dbs: Dbs, org_of: dict[int, int], caps: dict[int, float], now: dat
             conn.execute("VACUUM ANALYZE telemetry_readings")
         with psycopg.connect(dbs.main_url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
+    # the fleet curve's 15-minute buckets, as the sync maintains them
+    from woms_app.core.db import telemetry_session
+    from woms_app.services.telemetry import rebuild_power_buckets
+
+    with telemetry_session() as ts:
+        rebuild_power_buckets(ts, instants[0], now)
     return len(org_of) * steps

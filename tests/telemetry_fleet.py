@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from woms_app.models import Account, Organization, Plant, TelemetryReading, Vendor
 from woms_app.services.auth import viewer_for
+from woms_app.services.telemetry import refresh_power_buckets
 from woms_app.services.viewer import Viewer
 
 EMAILS = {"admin": "admin@demo.woms", "govt": "govt@demo.woms", "sunrise": "ops@sunrise.demo.woms",
@@ -46,6 +47,9 @@ def add_readings(tel: Session, plant_id: int, org_id: int, instants, power=lambd
                                  voltage_v=cols.get("voltage", 400.0), current_a=cols.get("current", 10.0),
                                  temperature_c=cols.get("temperature", 30.0)))
     tel.flush()
+    instants = list(instants)
+    if instants:  # as the sync does after every upsert
+        refresh_power_buckets(tel, plant_id, org_id, min(instants), max(instants))
 
 
 def viewer(session: Session, who: str) -> Viewer:

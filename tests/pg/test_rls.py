@@ -167,3 +167,21 @@ def test_partitions_are_not_reachable_directly(fleet):
     _, tel = fleet
     with _as(tel, ORG1) as s, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
         s.execute(sa.text(f"SELECT * FROM telemetry_readings_p{NOW:%Y%m%d}"))
+
+
+def test_every_table_with_an_org_id_is_walled_by_row_level_security(fleet):
+    """A new table carrying organization data without policies would be readable across organizations."""
+    # audit_log: the append-only trail every role writes (GOVT reads are audited); only SUPERADMIN services read it
+    # accounts: sign-in looks an account up by email before any organization is known (services guard it)
+    exempt = {"audit_log", "accounts"}
+    for engine in fleet:
+        with engine.connect() as c:
+            rows = c.execute(sa.text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+                "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' "
+                "AND NOT a.attisdropped)")).all()
+            assert rows
+            unwalled = [name for name, rls, force in rows if not (rls and force) and name not in exempt]
+            assert unwalled == [], f"tables with org_id but no forced row-level security: {unwalled}"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.conftest import BOTH_DATABASES, migrate, use_databases
+from tests.services.test_power_buckets import assert_buckets_match
 from tests.sync.conftest import point_vendors_at, runs, snapshot
 from woms_app.core import clock
 from woms_app.core.db import main_session, telemetry_session
@@ -59,6 +60,8 @@ async def test_sync_twice_stores_everything_once(vendors, changes):
         distinct = t.exec(select(sa.func.count()).select_from(
             select(TelemetryReading.plant_id, TelemetryReading.ts).distinct().subquery())).one()
     assert n == distinct == len(once["readings"])
+    with telemetry_session() as t:  # the fleet curve's buckets, maintained by both runs, match the readings
+        assert assert_buckets_match(t) > 100
     # plants carry current metrics
     with main_session() as s:
         plants = s.exec(select(Plant)).all()

@@ -94,3 +94,30 @@ class PlantDailyKpi(TelemetryModel, table=True):
     irradiance_source: str = Field(default="", max_length=20)
     method: str = Field(default="", max_length=200)
     computed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
+
+
+class PlantPowerBucket(TelemetryModel, table=True):
+    """A plant's readings summed per 15-minute UTC bucket (kept 48 h): what the fleet curve is built from.
+
+    Maintained by the sync after each upsert (services.telemetry.refresh_power_buckets), so a fleet-wide
+    curve never reads the raw readings (up to 576k rows a day for 2,000 plants)."""
+
+    __tablename__ = "plant_power_15m"
+
+    plant_id: int = Field(primary_key=True)
+    bucket: datetime = Field(sa_column=sa.Column(UTCDateTime(), primary_key=True, nullable=False))
+    org_id: int = Field(index=True)
+    power_sum_kw: float = 0.0  # sum of the bucket's non-null power readings
+    readings: int = 0  # how many
+
+
+class OrgPowerBucket(TelemetryModel, table=True):
+    """Per organization and 15-minute UTC bucket: the sum over its plants of each plant's mean power in that
+    bucket, and how many plants reported (kept 48 h). Changed by deltas as plant buckets change."""
+
+    __tablename__ = "org_power_15m"
+
+    org_id: int = Field(primary_key=True)
+    bucket: datetime = Field(sa_column=sa.Column(UTCDateTime(), primary_key=True, nullable=False))
+    power_kw: float = 0.0
+    plants: int = 0

@@ -26,6 +26,7 @@ from woms_app.services.telemetry import (
     day_length_s,
     local_day,
     prev_reading_ts,
+    purge_power_buckets,
     zone,
 )
 from woms_app.services import partitions
@@ -180,6 +181,8 @@ def run_retention(session: Session, tsession_factory, viewer: Viewer, now: datet
                 partitions.drop_partition(tsession, day)
             # stragglers in the default partition (readings older than every partition)
             tsession.execute(sa.delete(TelemetryReading).where(TelemetryReading.ts < cutoff))
+    with tsession_factory() as tsession:
+        purge_power_buckets(tsession, now)
     for org_id in orgs:
         feed.publish(org_id, feed.METRICS)
     return result

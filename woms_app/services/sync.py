@@ -39,7 +39,8 @@ from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.services import audit
 from woms_app.services.alert_sync import AlertCounts, apply_alerts
-from woms_app.services.telemetry import last_reading_times, update_plant_metrics, upsert_readings
+from woms_app.services.telemetry import (last_reading_times, refresh_power_buckets, update_plant_metrics,
+                                         upsert_readings)
 from woms_app.services.viewer import MAX_ID, SYSTEM, Viewer, get_scoped, require_write_org
 from woms_app.vendors import VendorAuthError, VendorError, VendorManager
 
@@ -257,6 +258,9 @@ def _telemetry_starts(plants: list[Plant], now: datetime) -> dict[int, datetime]
 def _store_readings(plant: Plant, readings: list, now: datetime) -> int:
     with telemetry_session() as ts:
         n = upsert_readings(ts, plant.id, plant.org_id, readings)
+        if n:
+            instants = [r.ts for r in readings]
+            refresh_power_buckets(ts, plant.id, plant.org_id, min(instants), max(instants))
     with telemetry_session() as ts, main_session() as session:
         row = session.get(Plant, plant.id)
         update_plant_metrics(session, ts, [row], now)

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from woms_app.core.clock import utcnow
 from woms_app.models.enums import Freshness
 from woms_app.models.plant import Plant
-from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+from woms_app.models.telemetry import OrgPowerBucket, PlantDailyEnergy, PlantPowerBucket, TelemetryReading
 
 MAX_STEP = timedelta(minutes=5)  # the vendors' sampling interval; longer gaps are missing data
 CHUNK = 2000  # rows per INSERT statement batch
@@ -114,6 +114,86 @@ def upsert_readings(tsession: Session, plant_id: int, org_id: int, readings: Ite
     else:
         raise NotImplementedError(f"upserts are implemented for SQLite and PostgreSQL, not {name}")
     return len(rows)
+
+
+POWER_BUCKET_S = 900  # the fleet curve's resolution: every time zone's midnight falls on a 15-minute boundary
+POWER_BUCKETS_KEPT = timedelta(hours=48)  # "today" in any zone started less than 48 h ago
+
+
+def power_bucket(ts: datetime) -> datetime:
+    """The start of the 15-minute UTC bucket holding ``ts``."""
+    s = int(ts.timestamp() // POWER_BUCKET_S) * POWER_BUCKET_S
+    return datetime.fromtimestamp(s, tz=timezone.utc)
+
+
+def refresh_power_buckets(tsession: Session, plant_id: int, org_id: int, start: datetime, end: datetime) -> int:
+    """Recompute the plant's 15-minute power buckets overlapping ``[start, end]`` from its readings, and carry
+    each change into its organization's buckets as a delta (its mean power in and out of the sum, the
+    reporting-plant count ±1). Cost: the plant's readings in those buckets (primary-key range) plus one
+    upsert per changed bucket, whatever the fleet's size. Returns the buckets changed."""
+    lo = power_bucket(start)
+    hi = power_bucket(end) + timedelta(seconds=POWER_BUCKET_S)
+    new: dict[datetime, tuple[float, int]] = {}
+    for ts, kw in tsession.exec(
+            select(TelemetryReading.ts, TelemetryReading.generation_power_kw)
+            .where(TelemetryReading.plant_id == plant_id, TelemetryReading.ts >= lo, TelemetryReading.ts < hi,
+                   TelemetryReading.generation_power_kw.is_not(None))
+            .order_by(TelemetryReading.ts)).all():
+        b = power_bucket(ts)
+        total, n = new.get(b, (0.0, 0))
+        new[b] = (total + float(kw), n + 1)
+    old = {b: (float(total), int(n)) for b, total, n in tsession.exec(
+        select(PlantPowerBucket.bucket, PlantPowerBucket.power_sum_kw, PlantPowerBucket.readings)
+        .where(PlantPowerBucket.plant_id == plant_id, PlantPowerBucket.bucket >= lo, PlantPowerBucket.bucket < hi)
+    ).all()}
+    changed, deltas = [], []
+    for b in sorted(new.keys() | old.keys()):
+        before, after = old.get(b), new.get(b)
+        if before == after:
+            continue
+        mean_before = before[0] / before[1] if before and before[1] else None
+        mean_after = after[0] / after[1] if after else None
+        deltas.append({"org_id": org_id, "bucket": b, "power_kw": (mean_after or 0.0) - (mean_before or 0.0),
+                       "plants": (mean_after is not None) - (mean_before is not None)})
+        if after is not None:
+            changed.append({"plant_id": plant_id, "bucket": b, "org_id": org_id, "power_sum_kw": after[0],
+                            "readings": after[1]})
+    gone = [b for b in old if b not in new]
+    if gone:
+        tsession.execute(sa.delete(PlantPowerBucket).where(PlantPowerBucket.plant_id == plant_id,
+                                                           PlantPowerBucket.bucket.in_(gone)))
+    if changed:
+        ins = insert_for(tsession, PlantPowerBucket.__table__).values(changed)
+        tsession.execute(ins.on_conflict_do_update(
+            index_elements=["plant_id", "bucket"],
+            set_={"power_sum_kw": ins.excluded.power_sum_kw, "readings": ins.excluded.readings,
+                  "org_id": ins.excluded.org_id}))
+    if deltas:
+        table = OrgPowerBucket.__table__
+        ins = insert_for(tsession, table).values(deltas)
+        # an increment, atomic in both databases: concurrent runs for other plants of the org add up
+        tsession.execute(ins.on_conflict_do_update(
+            index_elements=["org_id", "bucket"],
+            set_={"power_kw": table.c.power_kw + ins.excluded.power_kw,
+                  "plants": table.c.plants + ins.excluded.plants}))
+    return len(deltas)
+
+
+def rebuild_power_buckets(tsession: Session, since: datetime, until: datetime) -> int:
+    """Refresh the buckets of every plant with readings in ``[since, until]`` (data written outside the sync:
+    fixtures, benchmarks). Returns the plants refreshed."""
+    plants = tsession.exec(select(TelemetryReading.plant_id, TelemetryReading.org_id)
+                           .where(TelemetryReading.ts >= since, TelemetryReading.ts <= until).distinct()).all()
+    for plant_id, org_id in plants:
+        refresh_power_buckets(tsession, plant_id, org_id, since, until)
+    return len(plants)
+
+
+def purge_power_buckets(tsession: Session, now: datetime) -> None:
+    """Drop buckets older than :data:`POWER_BUCKETS_KEPT` (the curve shows the current local day only)."""
+    cutoff = now - POWER_BUCKETS_KEPT
+    tsession.execute(sa.delete(PlantPowerBucket).where(PlantPowerBucket.bucket < cutoff))
+    tsession.execute(sa.delete(OrgPowerBucket).where(OrgPowerBucket.bucket < cutoff))
 
 
 def last_reading_times(tsession: Session, plant_ids: Sequence[int]) -> dict[int, datetime]:

@@ -21,11 +21,12 @@ import io
 import math
 import statistics
 from bisect import bisect_left
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from woms_app.core.clock import utcnow
@@ -33,9 +34,10 @@ from woms_app.core.errors import ValidationFailed
 from woms_app.models.enums import Freshness
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
-from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+from woms_app.models.telemetry import OrgPowerBucket, PlantDailyEnergy, TelemetryReading
 from woms_app.models.vendor import Vendor
 from woms_app.services import audit, telemetry
+from woms_app.services.telemetry import POWER_BUCKET_S
 from woms_app.services.viewer import Viewer, get_scoped, org_filter
 
 # metric key -> (column, label, unit)
@@ -295,8 +297,6 @@ def freshness_counts(main: Session, viewer: Viewer, now: datetime | None = None)
     Fresh and no-data plants are counted in the database; only the others are loaded (four columns) for the
     daylight rule that tells stale from offline. Loading every Plant row made the dashboard of a
     2,000-plant fleet cost ~60 ms of ORM work (bench P3)."""
-    from sqlalchemy import func
-
     counts = {f.value: 0 for f in Freshness}
     now = now or utcnow()
     scope = org_filter(viewer, Plant.org_id)
@@ -318,21 +318,20 @@ def freshness_counts(main: Session, viewer: Viewer, now: datetime | None = None)
 # production overview
 
 
-def _scoped_plants(main: Session, viewer: Viewer, org_id: int | None = None) -> list[Plant]:
-    stmt = select(Plant).where(org_filter(viewer, Plant.org_id))
-    if org_id is not None:
-        stmt = stmt.where(Plant.org_id == org_id)
-    return list(main.exec(stmt.order_by(Plant.id)).all())
+def _scope_zones(main: Session, viewer: Viewer) -> dict[str, int]:
+    """Plants in scope per time zone."""
+    return dict(main.exec(select(Plant.timezone, func.count(Plant.id)).where(org_filter(viewer, Plant.org_id))
+                          .group_by(Plant.timezone)).all())
 
 
-def display_timezone(main: Session, viewer: Viewer, plants: list[Plant]) -> str:
+def display_timezone(main: Session, viewer: Viewer, zones: Iterable[str]) -> str:
     """The clock of fleet-wide views: the organization's zone for ORG viewers; else the plants' common zone, or
     UTC when they differ."""
     if viewer.is_org and viewer.org_id is not None:
         org = main.get(Organization, viewer.org_id)
         if org is not None:
             return org.timezone
-    zones = {p.timezone for p in plants}
+    zones = set(zones)
     return zones.pop() if len(zones) == 1 else "UTC"
 
 
@@ -349,51 +348,44 @@ class FleetCurve:
         return asdict(self)
 
 
-def fleet_power_today(main: Session, tel: Session, viewer: Viewer, *, bucket_minutes: int = 15,
-                      now: datetime | None = None) -> FleetCurve:
-    """Today's fleet power curve (local midnight to midnight in the display zone): per bucket, the sum over
-    plants of each plant's mean power in that bucket, counting only plants that reported; buckets where no
-    plant reported (and the future) are ``None``."""
-    if not 1 <= bucket_minutes <= 60:
-        raise ValidationFailed("bucket_minutes must be 1–60", field="bucket_minutes")
+def fleet_power_today(main: Session, tel: Session, viewer: Viewer, *, now: datetime | None = None) -> FleetCurve:
+    """Today's fleet power curve (local midnight to midnight in the display zone) in 15-minute buckets: per
+    bucket, the sum over plants of each plant's mean power in that bucket, counting only plants that reported;
+    buckets where no plant reported (and the future) are ``None``.
+
+    Read from the per-organization buckets the sync maintains (``org_power_15m``): at most 96 rows per
+    organization, however many plants and readings the day holds."""
     now = now or utcnow()
-    plants = _scoped_plants(main, viewer)
-    tz = display_timezone(main, viewer, plants)
+    zones = _scope_zones(main, viewer)
+    tz = display_timezone(main, viewer, zones)
     zi = zone(tz)
     today = now.astimezone(zi).date()
     day_start = datetime.combine(today, time(0), zi).astimezone(timezone.utc)
     day_end = datetime.combine(today + timedelta(days=1), time(0), zi).astimezone(timezone.utc)
-    step = bucket_minutes * 60
+    step = POWER_BUCKET_S
     n = math.ceil((day_end - day_start).total_seconds() / step)
-    by_plant: dict[tuple[int, int], list[float]] = defaultdict(list)
-    org_of = {p.id: p.org_id for p in plants}
-    if plants:
-        rows = tel.exec(
-            select(TelemetryReading.plant_id, TelemetryReading.org_id, TelemetryReading.ts,
-                   TelemetryReading.generation_power_kw)
-            .where(TelemetryReading.plant_id.in_(list(org_of)), TelemetryReading.ts >= day_start,
-                   TelemetryReading.ts < min(day_end, now + timedelta(seconds=1)),
-                   TelemetryReading.generation_power_kw.is_not(None))
-        ).all()
-        for pid, oid, ts, kw in rows:
-            if org_of.get(pid) != oid:
-                continue
-            i = int((ts - day_start).total_seconds() // step)
-            if 0 <= i < n:
-                by_plant[(i, pid)].append(float(kw))
     sums = [0.0] * n
     reporting = [0] * n
-    for (i, _pid), values in by_plant.items():
-        sums[i] += sum(values) / len(values)
-        reporting[i] += 1
+    if zones:
+        rows = tel.exec(
+            select(OrgPowerBucket.bucket, func.sum(OrgPowerBucket.power_kw), func.sum(OrgPowerBucket.plants))
+            .where(org_filter(viewer, OrgPowerBucket.org_id), OrgPowerBucket.bucket >= day_start,
+                   OrgPowerBucket.bucket < min(day_end, now), OrgPowerBucket.plants > 0)
+            .group_by(OrgPowerBucket.bucket)
+        ).all()
+        for bucket, kw, plants in rows:
+            i = int((bucket - day_start).total_seconds() // step)
+            if 0 <= i < n and plants:
+                sums[i] += float(kw)
+                reporting[i] += int(plants)
     points = []
     for i in range(n):
         b0 = day_start + timedelta(seconds=i * step)
-        points.append({"t": b0.isoformat().replace("+00:00", "Z"), "label": b0.astimezone(zi).strftime("%H:%M"),
+        points.append({"t": b0.isoformat().replace("+00:00", "Z"), "label": _local_label(b0, zi, False),
                        "value": round(sums[i], 3) if reporting[i] else None, "plants": reporting[i]})
     audit.record_read(main, viewer, "telemetry", detail="fleet power curve today")
-    return FleetCurve(timezone=tz, zone_label=zone_label(tz, now), day=today.isoformat(), bucket_minutes=bucket_minutes,
-                      plants=len(plants), points=points)
+    return FleetCurve(timezone=tz, zone_label=zone_label(tz, now), day=today.isoformat(),
+                      bucket_minutes=step // 60, plants=sum(zones.values()), points=points)
 
 
 @dataclass
@@ -420,21 +412,26 @@ def energy_today(main: Session, tel: Session, viewer: Viewer, *, now: datetime |
     """Energy of each plant on its own local today: the vendor's daily counter when its last reading is from the
     plant's today, else the daily roll-up row of that day; ``None`` when neither exists."""
     now = now or utcnow()
-    plants = _scoped_plants(main, viewer, org_id)
-    local_today: dict[int, date] = {p.id: now.astimezone(zone(p.timezone)).date() for p in plants}
+    stmt = select(Plant.id, Plant.name, Plant.org_id, Plant.capacity_kw, Plant.timezone, Plant.daily_energy_mwh,
+                  Plant.last_reading_at).where(org_filter(viewer, Plant.org_id))
+    if org_id is not None:
+        stmt = stmt.where(Plant.org_id == org_id)
+    plants = main.exec(stmt.order_by(Plant.id)).all()  # columns, not ORM objects: thousands of rows
+    today_in: dict[str, date] = {tz: now.astimezone(zone(tz)).date() for tz in {p.timezone for p in plants}}
     rollups: dict[tuple[int, date], float] = {}
     if plants:
-        days = set(local_today.values())
+        org_of = {p.id: p.org_id for p in plants}
+        # scoped by organization and day, matched to the plants here: no IN list of thousands of ids
         rows = tel.exec(select(PlantDailyEnergy.plant_id, PlantDailyEnergy.org_id, PlantDailyEnergy.day,
                                PlantDailyEnergy.energy_kwh)
-                        .where(PlantDailyEnergy.plant_id.in_(list(local_today)), PlantDailyEnergy.day.in_(days))).all()
-        org_of = {p.id: p.org_id for p in plants}
+                        .where(org_filter(viewer, PlantDailyEnergy.org_id),
+                               PlantDailyEnergy.day.in_(set(today_in.values())))).all()
         for pid, oid, day, kwh in rows:
             if org_of.get(pid) == oid:
                 rollups[(pid, day)] = float(kwh)
     out = []
     for p in plants:
-        today = local_today[p.id]
+        today = today_in[p.timezone]
         kwh, source = None, ""
         if (p.daily_energy_mwh is not None and p.last_reading_at is not None
                 and p.last_reading_at.astimezone(zone(p.timezone)).date() == today):
