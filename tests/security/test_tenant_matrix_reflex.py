@@ -51,7 +51,6 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "AuthState.logout": plain("AuthState", "logout"),
         "AuthState.current_viewer": plain("AuthState", "current_viewer"),  # a helper Reflex also exposes
         "AuthState.require_viewer": plain("AuthState", "require_viewer"),  # a helper Reflex also exposes
-        "LoginState.submit": plain("LoginState", "submit"),
         "LoginState.done": plain("LoginState", "done", message="<b>x</b>"),
         "LiveState.link": plain("LiveState", "link"),
         "LiveState.note": plain("LiveState", "note", topics=["plants", "alerts", "x"]),

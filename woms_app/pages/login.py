@@ -3,7 +3,7 @@ import reflex as rx
 
 from woms_app.components.theme import theme_toggle
 from woms_app.pages import routes
-from woms_app.state.login import LoginState
+from woms_app.state.login import LOGIN_JS, LoginState
 
 
 @rx.page(route=routes.LOGIN, title="Sign in · WOMS")
@@ -24,11 +24,10 @@ def login_page() -> rx.Component:
                     rx.cond(LoginState.error != "",
                             rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", role="alert",
                                        data_testid="login-error", width="100%")),
-                    rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy,
-                              data_testid="login-submit"),
+                    rx.button("Sign in", type="submit", size="3", width="100%", data_testid="login-submit"),
                     spacing="3", width="100%",
                 ),
-                on_submit=LoginState.submit,
+                on_submit=rx.call_script(LOGIN_JS, callback=LoginState.done),
                 reset_on_submit=False,
             ),
             size="4", width="24rem", max_width="92vw",

@@ -5,6 +5,8 @@ layer (vendor sync change notifications) triggers it when alerts of the viewer's
 """
 from __future__ import annotations
 
+import asyncio
+
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -63,26 +65,26 @@ class AlertsFeedState(AuthState):
         ]
 
     @rx.event
-    def load(self):
+    async def load(self):
         """``on_load``: the plant choices are re-read once per visit."""
         self.require_viewer()
         self.loading = True
         self.plant_choices = []
         yield
-        self._query()
+        await asyncio.to_thread(self._query)
         self.loading = False
 
     @rx.event
-    def refresh(self):
+    async def refresh(self):
         """Re-query what the page shows (current filters and page)."""
-        self._query()
+        await asyncio.to_thread(self._query)
 
     @rx.event
     async def on_live(self):
         """Live feed: re-query only when alerts (or the work orders they link to) changed — a sync announces
         several topics, and most of them do not touch this list."""
         if {"alerts", "work_orders"} & await changed_topics(self):
-            self._query()
+            await asyncio.to_thread(self._query)
 
     def _set_filter(self, name: str, value: str, allowed) -> None:
         setattr(self, name, value if value in allowed else ALL)

@@ -1,6 +1,8 @@
 """Dashboard figures for the signed-in viewer."""
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from woms_app.core.db import main_session
@@ -30,8 +32,9 @@ class DashboardState(AuthState):
     loaded: bool = False
 
     @rx.event
-    def load(self):
-        self._query()
+    async def load(self):
+        # database work in a worker thread: the event loop keeps serving every other session meanwhile
+        await asyncio.to_thread(self._query)
 
     @rx.event
     async def on_live(self):
@@ -41,7 +44,7 @@ class DashboardState(AuthState):
 
         topics = await changed_topics(self)
         if topics & SUMMARY_TOPICS:
-            self._query()
+            await asyncio.to_thread(self._query)
         events = []
         if topics & PRODUCTION_TOPICS:
             events.append(ProductionState.load)

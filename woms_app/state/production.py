@@ -1,6 +1,8 @@
 """ProductionOverview: today's fleet power curve and energy per plant (top/bottom performers)."""
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import reflex as rx
@@ -27,9 +29,12 @@ class ProductionState(AuthState):
     loaded: bool = False
 
     @rx.event
-    def load(self):
+    async def load(self):
+        await asyncio.to_thread(self._load)  # off the event loop (a fleet of thousands of plants)
+
+    def _load(self) -> None:
         viewer = self.require_viewer()
-        with main_session() as session, telemetry_session() as tel:
+        with main_session() as session, telemetry_session(viewer.db_context) as tel:
             curve = telemetry_query.fleet_power_today(session, tel, viewer)
             perf = telemetry_query.performers(session, tel, viewer, n=5)
         self.curve = curve.points

@@ -1,6 +1,8 @@
 """The selected plant (kept across pages in this tab) and its telemetry chart."""
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import reflex as rx
@@ -110,7 +112,10 @@ class SelectedPlantState(AuthState):
         return SelectedPlantState.load_chart
 
     @rx.event
-    def load_chart(self):
+    async def load_chart(self):
+        await asyncio.to_thread(self._load_chart)  # off the event loop
+
+    def _load_chart(self) -> None:
         viewer = self.require_viewer()
         if not self.selected_id:
             self.points, self.chart_loaded = [], True
