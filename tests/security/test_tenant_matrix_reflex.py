@@ -53,7 +53,6 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "AuthState.require_viewer": plain("AuthState", "require_viewer"),  # a helper Reflex also exposes
         "LoginState.done": plain("LoginState", "done", message="<b>x</b>"),
         "LiveState.link": plain("LiveState", "link"),
-        "LiveState.note": plain("LiveState", "note", topics=["plants", "alerts", "x"]),
         # --- read pages
         "DashboardState.load": plain("DashboardState", "load"),
         "DashboardState.on_live": plain("DashboardState", "on_live"),

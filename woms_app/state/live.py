@@ -1,22 +1,28 @@
 """Live updates in the browser (DESIGN.md §8): the Reflex side of the change feed.
 
-* ``LiveChannel`` — an ``rx.SharedState`` per channel ("org<id>" for an organization, "fleet" for
-  SUPERADMIN/GOVT). It carries only a change marker: a version counter and the topics that changed.
-  Never data: clients re-query through the scoped services with their own viewer.
 * ``LiveState.link`` — put it in a page's ``on_load`` after ``AuthState.guard``: it resolves the viewer
-  from the session and links this client to the one channel the server derives for it.
-* ``live_refresh(handler)`` — a hidden component; whenever the channel's version changes it calls
-  ``handler`` (your page's reload). Inside the handler, ``await changed_topics(self)`` tells what changed,
-  so a page re-queries only what it shows.
+  from the session and registers this client's token under the one channel the server derives for it
+  ("org<id>" for an organization, "fleet" for SUPERADMIN/GOVT).
+* ``live_refresh(handler)`` — a hidden component; whenever the client's ``LiveState.version`` changes it
+  calls ``handler`` (your page's reload). Inside the handler, ``await changed_topics(self)`` tells what
+  changed since the handler last asked, so a page re-queries only what it shows. A push carries only a
+  change marker (a version and topics), never data: clients re-query through the scoped services with
+  their own viewer.
 * ``live_feed_lifespan`` — a lifespan task: feed messages (from services, any thread) are coalesced for
-  a few milliseconds and written to the channels through the app's state manager, which fans the delta
-  out to every linked client (across workers when Redis is configured).
+  a few milliseconds; each changed channel's linked clients get their version bumped through the app's
+  state manager (``app.modify_state``), which sends each its delta (across workers when Redis is configured).
+
+Why not an ``rx.SharedState`` channel (the first design): every event of every linked client then takes the
+channel's lock (Reflex patches the linked state into each event), so after a push the 100 clients' re-query
+events ran one at a time behind one lock, and the fan-out itself took the lock once per client. Bench P4,
+100 sessions: p95 beyond 15 s. Here a push touches each client's own state once, concurrently, and their
+re-queries run in parallel.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
+import time
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
@@ -29,41 +35,33 @@ from woms_app.state.base import AuthState
 log = logging.getLogger(__name__)
 
 COALESCE_S = 0.05
-
-
-class LiveChannel(rx.SharedState):
-    version: int = 0
-    topics: list[str] = []
+LINK_TTL_S = 7 * 24 * 3600  # a token not re-linked for this long is forgotten (Redis registry)
 
 
 class LiveState(AuthState):
-    """Links the client to its channel (after the auth check; channel derived on the server)."""
+    """This client's change marker (bumped by the server) and its link to a channel."""
 
-    _last_topics: list[str] = []
-
-    @rx.event
-    def note(self, topics: list[str]):
-        """Remember the topics the client saw change (sent from the client's copy of its channel)."""
-        self._last_topics = [t for t in (topics or []) if t in feed.TOPICS]
+    version: int = 0
+    _pending_topics: list[str] = []  # topics announced since the page's handler last asked
 
     @rx.event
     async def link(self):
         viewer = self.current_viewer()
         if viewer is None:
             return
-        channel = feed.channel_of(viewer.org_id, viewer.fleet_wide)
-        live = await self.get_state(LiveChannel)
-        await live._link_to(channel)
+        await links().add(feed.channel_of(viewer.org_id, viewer.fleet_wide), self.router.session.client_token)
 
 
 async def changed_topics(state: rx.State) -> set[str]:
-    """The topics of the last change on this client's channel (inside a ``live_refresh`` handler)."""
+    """The topics announced on this client's channel since the last call (inside a ``live_refresh`` handler)."""
     live = await state.get_state(LiveState)
-    return set(live._last_topics)
+    topics = {t for t in live._pending_topics if t in feed.TOPICS}
+    live._pending_topics = []
+    return topics
 
 
 class _LiveWatcher(rx.el.Div):
-    """A hidden div whose ``on_mount`` events run on mount and again whenever the channel version
+    """A hidden div whose ``on_mount`` events run on mount and again whenever the client's live version
     changes. (Reflex's own mount effect has no dependencies; this one depends on the version, and is
     emitted through ``add_hooks`` so it comes after the state context it reads.)"""
 
@@ -75,7 +73,7 @@ class _LiveWatcher(rx.el.Div):
         if chain is None:
             return []
         chain_var = LiteralVar.create(chain)
-        version = LiveChannel.version
+        version = LiveState.version
         code = f"useEffect(() => {{ {chain_var!s}(); }}, [{version!s}]);"
         data = VarData.merge(version._get_all_var_data(), chain_var._get_all_var_data(),
                              VarData(imports={"react": [ImportVar(tag="useEffect")]}))
@@ -85,37 +83,107 @@ class _LiveWatcher(rx.el.Div):
 def live_refresh(handler, testid: str = "live-marker") -> rx.Component:
     """Calls ``handler`` each time the client's channel announces a change (and once on mount)."""
     return _LiveWatcher.create(
-        rx.el.span(LiveChannel.version, data_testid=testid),
-        on_mount=[LiveState.note(LiveChannel.topics), handler],
+        rx.el.span(LiveState.version, data_testid=testid),
+        on_mount=[handler],
         style={"display": "none"},
     )
 
 
-class _ChannelDeltaFilter(logging.Filter):
-    """``app.modify_state`` on a channel also tries to emit the channel's own delta to a client named like the
-    channel; there is none (the linked clients get theirs from the fan-out). With the in-memory token manager
-    Reflex logs a warning for that on every push: drop exactly that message."""
+# ---------------------------------------------------------------- which clients listen to which channel
+class _MemoryLinks:
+    """One process: the tokens of each channel."""
 
-    _channel = re.compile(r"Attempting to send delta to disconnected client '(org\d+|fleet)'$")
+    def __init__(self) -> None:
+        self._by_channel: dict[str, set[str]] = {}
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno == logging.WARNING and self._channel.match(record.getMessage()))
+    async def add(self, channel: str, token: str) -> None:
+        for other, tokens in self._by_channel.items():
+            if other != channel:
+                tokens.discard(token)  # an account change in this tab: one channel only
+        self._by_channel.setdefault(channel, set()).add(token)
+
+    async def tokens(self, channel: str) -> list[str]:
+        return list(self._by_channel.get(channel, ()))
+
+    async def remove(self, channel: str, tokens: list[str]) -> None:
+        self._by_channel.get(channel, set()).difference_update(tokens)
 
 
-logging.getLogger("reflex.app").addFilter(_ChannelDeltaFilter())
+class _RedisLinks:
+    """Several workers: a Redis hash per channel (token → last link time) and each token's channel, so the
+    worker that claims a change reaches clients whose sockets live on any worker."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as aredis
+
+        self.redis = aredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+        self.prefix = f"{feed.bus_channel(url)}:links"
+
+    def _key(self, channel: str) -> str:
+        return f"{self.prefix}:{channel}"
+
+    async def add(self, channel: str, token: str) -> None:
+        tkey = f"{self.prefix}:token:{token}"
+        old = await self.redis.get(tkey)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if old is not None and old.decode() != channel:
+                pipe.hdel(self._key(old.decode()), token)
+            pipe.set(tkey, channel, ex=LINK_TTL_S)
+            pipe.hset(self._key(channel), token, int(time.time()))
+            await pipe.execute()
+
+    async def tokens(self, channel: str) -> list[str]:
+        now = int(time.time())
+        out, stale = [], []
+        for token, at in (await self.redis.hgetall(self._key(channel))).items():
+            (stale if now - int(at) > LINK_TTL_S else out).append(token.decode())
+        if stale:
+            await self.redis.hdel(self._key(channel), *stale)
+        return out
+
+    async def remove(self, channel: str, tokens: list[str]) -> None:
+        if tokens:
+            await self.redis.hdel(self._key(channel), *tokens)
+
+
+_links: dict[tuple[int, str], _MemoryLinks | _RedisLinks] = {}
+
+
+def links() -> _MemoryLinks | _RedisLinks:
+    """The registry of this process (per event loop: a Redis client belongs to one loop)."""
+    url = feed.bus_url()
+    key = (id(asyncio.get_running_loop()) if url else 0, url or "")
+    if key not in _links:
+        _links[key] = _RedisLinks(url) if url else _MemoryLinks()
+    return _links[key]
 
 
 async def _push(app, channel: str, topics: set[str]) -> None:
-    # ``app.modify_state`` (not ``app.state_manager.modify_state_with_links``): it resolves and cleans the
-    # channel's delta before the links are released, which is what records the dirty vars that Reflex
-    # applies to every linked client. Without it the fan-out carries no LiveChannel change under the Redis
-    # state manager (each client's copy is re-read from Redis); the memory manager hid this by sharing
-    # one object between the channel and its clients.
-    with app.set_contexts():
-        async with app.modify_state(BaseStateToken(ident=channel, cls=LiveChannel)) as root:
-            live = root if isinstance(root, LiveChannel) else await root.get_state(LiveChannel)
+    """Bump the live version of every client linked to ``channel`` (each its own state, concurrently)."""
+    registry = links()
+    tokens = await registry.tokens(channel)
+    if not tokens:
+        return
+    namespace = app.event_namespace
+    token_manager = getattr(namespace, "_token_manager", None) if namespace is not None else None
+    gone: list[str] = []
+
+    async def one(token: str) -> None:
+        if token_manager is not None and not await token_manager.is_token_connected(token):
+            gone.append(token)  # the tab closed; a reload re-links it from its page's on_load
+            return
+        async with app.modify_state(BaseStateToken(ident=token, cls=LiveState)) as root:
+            live = root if isinstance(root, LiveState) else await root.get_state(LiveState)
+            live._pending_topics = sorted(set(live._pending_topics) | topics)
             live.version += 1
-            live.topics = sorted(topics)
+
+    with app.set_contexts():
+        results = await asyncio.gather(*(one(t) for t in tokens), return_exceptions=True)
+    for token, result in zip(tokens, results):
+        if isinstance(result, Exception):
+            log.warning("live push to a client of %s failed: %s", channel, result)
+    if gone:
+        await registry.remove(channel, gone)
 
 
 def _per_channel(batch: list[feed.Change]) -> dict[str, set[str]]:
@@ -148,8 +216,8 @@ async def live_feed_lifespan(app):
 
     One process (no Redis): the in-process feed. Several workers (Redis): every worker reads the Redis bus,
     which carries every process's changes (its own, other workers', a CLI's), and applies only the changes
-    it claims. Each change is thus written once to its channels in Redis, and Reflex fans the delta out to
-    every linked client, whichever worker holds its socket.
+    it claims. Each change thus bumps its channels' clients once (the registry of linked tokens is in Redis),
+    and Reflex delivers each client's delta through whichever worker holds its socket.
     """
     if feed.bus_url():
         await _live_from_bus(app)
