@@ -11,15 +11,12 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import BOTH_DATABASES
-from tests.telemetry_fleet import add_plants, viewer
-from woms_app.core import clock
+from tests.services.test_telemetry_query import fleet  # noqa: F401  (the same three plants, clock frozen)
+from tests.telemetry_fleet import NOW, viewer
 from woms_app.core.db import main_session, telemetry_session
 from woms_app.models import OrgPowerBucket, PlantPowerBucket, TelemetryReading
 from woms_app.services import telemetry_query as tq
 from woms_app.services.telemetry import power_bucket, purge_power_buckets, refresh_power_buckets, upsert_readings
-
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
-
 
 def expected_org_buckets(tel) -> dict[tuple[int, datetime], tuple[float, int]]:
     """From scratch: per (org, bucket), the sum of each reporting plant's mean power, and the plant count."""
@@ -55,15 +52,6 @@ def _write(plant_id: int, org_id: int, points: list[tuple[datetime, float | None
     with telemetry_session() as tel:
         upsert_readings(tel, plant_id, org_id, readings)
         refresh_power_buckets(tel, plant_id, org_id, min(ts for ts, _ in points), max(ts for ts, _ in points))
-
-
-@pytest.fixture
-def fleet(demo):
-    clock.freeze(NOW)
-    with main_session() as s:
-        f = add_plants(s)
-    yield f
-    clock.freeze(None)
 
 
 @BOTH_DATABASES
