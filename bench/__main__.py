@@ -82,19 +82,32 @@ NOTES = """\
   (1.195 before, 1.210 after: within noise) — the busy polling burned CPU that the database and other tenants need.
 - P2 ratio = median over back-to-back pairs of (driver bulk time ÷ WOMS time); ≥ 0.8 means WOMS is within 25 %.
   WOMS upserts (ON CONFLICT DO UPDATE) per plant (288 rows per statement, as the sync calls it); the baseline is a
-  plain INSERT / COPY of all rows in one statement. On PostgreSQL the server-side upsert of the same rows alone
-  costs about as much as the whole COPY (measured ≈ 140–230 ms vs ≈ 160–370 ms), so ≥ 0.8 is out of reach for
-  a per-plant upsert; fixes took SQLAlchemy's insertmanyvalues out of the path (SQLite 0.28 → ≈ 0.7–1.15,
-  PostgreSQL 0.14 → ≈ 0.3–0.5, varying with load).
+  plain INSERT / COPY of all rows in one statement. Fixes took SQLAlchemy's insertmanyvalues out of the path
+  (SQLite 0.28 → ≈ 0.85–1.15, PostgreSQL 0.14 → ≈ 0.42–0.5). PostgreSQL's remaining gap is the server's, not
+  WOMS's: one run (2026-11-27, idle machine), same 28,800 rows, medians of 5: WOMS per-plant path 316 ms; all rows
+  in ONE upsert statement 326 ms; one plain INSERT (no ON CONFLICT) as the app role 227 ms, as the owner (no
+  row-level security) 263 ms; COPY 95 ms. INSERT, however batched, runs ~2.5× COPY's bulk path (COPY buffers
+  multi-row heap inserts); COPY cannot upsert and is refused to a role under row-level security, so the goal is
+  out of reach for an idempotent write by the application role. WOMS's own overhead over the fastest INSERT is
+  ≈ 20–40 %.
 - P3 and P5 are latencies divided by their goal (the goal is fixed, so these depend on the machine's load, which is
   recorded per row). P3 serves `create_api()` with uvicorn in its own process over real HTTP (see bench/p3_queries.py).
 - P5/P6 run the production build from the working tree (it may contain other engineers' uncommitted work).
-- P4 ratio = p95 of (alert visible in a page − alert committed in the server) ÷ 1 s, over every trial × every page
-  that must see it. t0 comes from a change-feed subscriber loaded into the server process only for this benchmark
-  (bench/_feedhook/sitecustomize.py, active when WOMS_BENCH_FEED_LOG is set): it runs in the after-commit hook,
-  before the live adapter. t1 is a MutationObserver timestamp in each page. The alert is committed by the server's
-  own sync (emulator-injected alert + POST /api/vendors/{id}/sync), because the feed is in-process. The 100
-  sessions are all real Chromium pages (25 at 1400×900, 75 at 360×240), each its own Reflex session on /alerts.
+- P4 ratio = p95 of (alert seen by a session − alert committed in the server) ÷ 1 s, over every trial × every
+  session that must see it. t0 comes from a change-feed subscriber loaded into the server process only for this
+  benchmark (bench/_feedhook/sitecustomize.py, active when WOMS_BENCH_FEED_LOG is set): it runs in the after-commit
+  hook, before the live adapter. t1 is a MutationObserver timestamp in each tab, or the arrival of the delta in a
+  lightweight session. The alert is committed by the server's own sync (emulator-injected alert + POST
+  /api/vendors/{id}/sync). 25 real tabs + 75 protocol-level sessions (the issue's "lightweight sessions"; see
+  bench/p4_live.py). Before (2026-11-26, 100 painted pages, SharedState channel, disk state manager): p95 15 s with
+  215 misses; the profile showed the channel lock taken by every event of every linked client and the disk state
+  manager pickling each touched state (fixed in state/live.py and rxconfig.py).
+- P5: login → dashboard painted. Fixes measured on 2026-11-27 (idle machine): the dashboard's fleet curve read every
+  reading of the day in the event loop (~0.4 s at 01:00 UTC, ~550k rows by 23:00 — yesterday's 6.9 s median at
+  23:20): now 15-minute buckets; the sign-in script runs straight from the form (−0.1 s): 1,566 ms → 1,367 ms; then
+  the live-update rework (memory state manager, one watcher event per page instead of two): 1,044 ms.
+- P6 counts PSS (each resident page once): the granian worker is forked from the supervisor, and a plain sum of
+  VmRSS counted ~140 MB of shared pages twice (both figures are printed).
 """
 
 
