@@ -184,3 +184,28 @@ def test_freshness_counts_follow_the_poll_interval(fleet):
         p = s.get(Plant, fleet.plants["sunrise"])
         p.last_reading_at = NOW - timedelta(hours=3)  # 17:30 in Kolkata on 2 March: the sun is still up
         assert tq.plant_freshness(p, 300, NOW).value == "offline"
+
+
+def test_energy_today_is_not_yesterdays_total_after_a_plants_local_midnight(fleet):
+    """A plant's daily figure is computed at each sync for that sync's local day: a plant silent since before its
+    local midnight produced nothing WOMS knows of today — the dashboard, the plant list and the API say 0, not
+    yesterday's total."""
+    from woms_app.services import dashboard
+    from woms_app.services.telemetry import energy_today_mwh
+
+    # NOW = 12:00 UTC: 17:30 in Kolkata, 13:00 in Berlin
+    with main_session() as s:
+        for key, mwh, last in (("sunrise", 1.25, NOW - timedelta(minutes=5)),            # today, Kolkata
+                               ("sunrise-2", 0.75, datetime(2026, 3, 1, 18, 25, tzinfo=timezone.utc)),  # 23:55 yesterday
+                               ("helios", 2.0, datetime(2026, 3, 1, 22, 50, tzinfo=timezone.utc))):     # 23:50 yesterday
+            p = s.get(Plant, fleet.plants[key])
+            p.daily_energy_mwh, p.last_reading_at = mwh, last
+            s.add(p)
+    with main_session() as s:
+        plants = {k: s.get(Plant, fleet.plants[k]) for k in ("sunrise", "sunrise-2", "helios")}
+        assert [energy_today_mwh(plants[k], NOW) for k in ("sunrise", "sunrise-2", "helios")] == [1.25, 0.0, 0.0]
+        summary = dashboard.summary(s, viewer(s, "admin"))
+    assert summary.energy_today_mwh == 1.25
+    # one minute before Berlin's midnight the Helios figure is still today's
+    berlin_2359 = datetime(2026, 3, 1, 22, 59, tzinfo=timezone.utc)
+    assert energy_today_mwh(plants["helios"], berlin_2359) == 2.0

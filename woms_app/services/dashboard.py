@@ -11,7 +11,8 @@ from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
-from woms_app.services import audit, kpis, telemetry_query
+from woms_app.core.clock import utcnow
+from woms_app.services import audit, kpis, telemetry, telemetry_query
 from woms_app.services.viewer import Viewer, org_filter
 
 ACTIVE_WO = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
@@ -58,14 +59,20 @@ def summary(session: Session, viewer: Viewer) -> DashboardSummary:
 
     plant_rows = session.exec(
         select(Plant.org_id, sa.func.count(Plant.id), sa.func.coalesce(sa.func.sum(Plant.capacity_kw), 0.0),
-               sa.func.coalesce(sa.func.sum(Plant.current_power_kw), 0.0),
-               sa.func.coalesce(sa.func.sum(Plant.daily_energy_mwh), 0.0))
+               sa.func.coalesce(sa.func.sum(Plant.current_power_kw), 0.0))
         .where(org_filter(viewer, Plant.org_id)).group_by(Plant.org_id)
     ).all()
-    for oid, n, cap, power, energy in plant_rows:
+    for oid, n, cap, power in plant_rows:
         f = per_org.get(oid)
         if f:
-            f.plants, f.capacity_kw, f.current_power_kw, f.energy_today_mwh = n, float(cap), float(power), float(energy)
+            f.plants, f.capacity_kw, f.current_power_kw = n, float(cap), float(power)
+    # today's energy per plant-local day (a figure from before a plant's midnight is not today's)
+    now = utcnow()
+    for row in session.exec(select(Plant.org_id, Plant.daily_energy_mwh, Plant.last_reading_at, Plant.timezone)
+                            .where(org_filter(viewer, Plant.org_id), Plant.daily_energy_mwh.is_not(None))).all():
+        f = per_org.get(row.org_id)
+        if f:
+            f.energy_today_mwh += telemetry.energy_today_mwh(row, now) or 0.0
 
     alert_rows = session.exec(
         select(Alert.org_id, Alert.severity, sa.func.count(Alert.id))

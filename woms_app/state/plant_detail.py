@@ -18,6 +18,7 @@ from woms_app.services import plants as plant_service
 from woms_app.services import sync as sync_service
 from woms_app.services import vendors as vendor_service
 from woms_app.services import telemetry_query
+from woms_app.services.telemetry import energy_today_mwh
 from woms_app.services import work_orders as wo_service
 from woms_app.state.base import AuthState
 from woms_app.state.live import changed_topics
@@ -182,7 +183,7 @@ class PlantDetailState(AuthState):
             "org": org.name if org else "",
             "capacity": _fmt(plant.capacity_kw, "kWp"),
             "power": _fmt(plant.current_power_kw, "kW"),
-            "energy": "—" if plant.daily_energy_mwh is None else f"{plant.daily_energy_mwh * 1000:,.0f} kWh",
+            "energy": _fmt(None if (mwh := energy_today_mwh(plant)) is None else mwh * 1000, "kWh", 0),
             "last_reading": _local(plant.last_reading_at, tz),
             "timezone": f"{tz} ({telemetry_query.utc_offset_label(tz, telemetry_query.utcnow())})",
             "location": "—" if plant.latitude is None or plant.longitude is None

@@ -7,11 +7,16 @@ from woms_app.core.db import main_session
 from woms_app.pages import routes
 from woms_app.services import plants as plant_service
 from woms_app.services import telemetry_query
+from woms_app.services.telemetry import energy_today_mwh
 from woms_app.state.base import AuthState
 from woms_app.state.live import changed_topics
 
 PAGE_SIZE = 20
 LIVE_TOPICS = {"plants", "metrics", "alerts", "work_orders"}  # every column of a row follows one of these
+
+
+def _kwh(mwh: float | None) -> str:
+    return "—" if mwh is None else f"{mwh * 1000:,.0f} kWh"
 
 
 class PlantsState(AuthState):
@@ -41,7 +46,7 @@ class PlantsState(AuthState):
                 "org": org_name,
                 "capacity": f"{p.capacity_kw:,.1f} kWp",
                 "power": "—" if p.current_power_kw is None else f"{p.current_power_kw:,.1f} kW",
-                "energy": "—" if p.daily_energy_mwh is None else f"{p.daily_energy_mwh * 1000:,.0f} kWh",
+                "energy": _kwh(energy_today_mwh(p)),
                 "timezone": p.timezone,
                 "href": routes.plant(p.id),
                 "freshness": fresh[p.id].value,

@@ -8,6 +8,7 @@ from woms_app.api.deps import current_viewer, db
 from woms_app.models.plant import Plant
 from woms_app.services import plants as plant_service
 from woms_app.services import telemetry_query
+from woms_app.services.telemetry import energy_today_mwh
 from woms_app.services.viewer import Viewer
 
 router = APIRouter(tags=["plants"])
@@ -23,7 +24,7 @@ def plant_out(plant: Plant, org_name: str, freshness, status: plant_service.Plan
         "vendor_id": plant.vendor_id, "external_id": plant.external_id, "capacity_kw": plant.capacity_kw,
         "latitude": plant.latitude, "longitude": plant.longitude, "altitude_m": plant.altitude_m,
         "tilt_deg": plant.tilt_deg, "azimuth_deg": plant.azimuth_deg, "timezone": plant.timezone,
-        "current_power_kw": plant.current_power_kw, "daily_energy_mwh": plant.daily_energy_mwh,
+        "current_power_kw": plant.current_power_kw, "daily_energy_mwh": energy_today_mwh(plant),
         "last_reading_at": _iso(plant.last_reading_at), "freshness": freshness.value,
         "active_alerts": status.active_alerts, "active_work_order_id": status.work_order_id,
         "active_work_order_title": status.work_order_title or None,
