@@ -6,7 +6,6 @@ layer (vendor sync change notifications) triggers it when alerts of the viewer's
 from __future__ import annotations
 
 import asyncio
-
 from urllib.parse import urlencode
 
 import reflex as rx
