@@ -6,12 +6,12 @@ from dataclasses import asdict, dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from woms_app.core.clock import utcnow
 from woms_app.models.alert import Alert
 from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
-from woms_app.core.clock import utcnow
 from woms_app.services import audit, kpis, telemetry, telemetry_query
 from woms_app.services.viewer import Viewer, org_filter
 

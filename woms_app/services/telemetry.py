@@ -329,19 +329,22 @@ def update_plant_metrics(session: Session, tsession: Session, plants: Sequence[P
         session.add(plant)
 
 
+def counter_is_today(plant, now: datetime | None = None) -> bool:
+    """Whether ``plant.daily_energy_mwh`` is the figure of the plant's current local day (``plant``: anything
+    with ``daily_energy_mwh``, ``last_reading_at`` and ``timezone``). It is computed at each sync for that sync's
+    local day, so it stands for today only while the last reading is from today."""
+    if plant.daily_energy_mwh is None or plant.last_reading_at is None:
+        return False
+    tz = zone(plant.timezone)
+    return local_day(plant.last_reading_at, tz) == local_day(now or utcnow(), tz)
+
+
 def energy_today_mwh(plant, now: datetime | None = None) -> float | None:
-    """The plant's energy on its own local today (``plant``: anything with ``daily_energy_mwh``,
-    ``last_reading_at`` and ``timezone``). ``daily_energy_mwh`` is computed at each sync for that sync's local
-    day, so it stands for today only while the last reading is from today; a plant silent since before its
-    local midnight has produced nothing WOMS knows of today: 0, not yesterday's total. ``None``: never computed."""
+    """The plant's energy on its own local today: a plant silent since before its local midnight has produced
+    nothing WOMS knows of today — 0, not yesterday's total. ``None``: never computed."""
     if plant.daily_energy_mwh is None:
         return None
-    if plant.last_reading_at is None:
-        return 0.0
-    tz = zone(plant.timezone)
-    if local_day(plant.last_reading_at, tz) != local_day(now or utcnow(), tz):
-        return 0.0
-    return float(plant.daily_energy_mwh)
+    return float(plant.daily_energy_mwh) if counter_is_today(plant, now) else 0.0
 
 
 def is_daylight(plant: Plant, at: datetime) -> bool:

@@ -433,8 +433,7 @@ def energy_today(main: Session, tel: Session, viewer: Viewer, *, now: datetime |
     for p in plants:
         today = today_in[p.timezone]
         kwh, source = None, ""
-        if (p.daily_energy_mwh is not None and p.last_reading_at is not None
-                and p.last_reading_at.astimezone(zone(p.timezone)).date() == today):
+        if telemetry.counter_is_today(p, now):
             kwh, source = p.daily_energy_mwh * 1000.0, "vendor"
         elif (p.id, today) in rollups:
             kwh, source = rollups[(p.id, today)], "rollup"
