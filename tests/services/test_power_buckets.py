@@ -140,3 +140,23 @@ def test_the_migration_fills_the_buckets_from_the_readings_already_stored(fresh_
     use_databases(fresh_databases.main_url, fresh_databases.telemetry_url)
     with telemetry_session() as tel:
         assert assert_buckets_match(tel) >= 12
+
+
+@BOTH_DATABASES
+def test_deleting_a_vendor_with_its_plants_takes_them_out_of_the_fleet_curve(fleet):
+    from woms_app.models import Plant
+    from woms_app.services.vendors import delete_vendor
+
+    t = NOW - timedelta(hours=1)
+    _write(fleet.plants["sunrise"], fleet.orgs["sunrise"], [(t, 100.0)])
+    _write(fleet.plants["sunrise-2"], fleet.orgs["sunrise"], [(t, 40.0)])
+    _write(fleet.plants["helios"], fleet.orgs["helios"], [(t, 7.0)])
+    with main_session() as s:
+        vendor_id = s.get(Plant, fleet.plants["sunrise"]).vendor_id
+        assert {p.id for p in s.exec(select(Plant).where(Plant.vendor_id == vendor_id)).all()} == {
+            fleet.plants["sunrise"], fleet.plants["sunrise-2"]}
+        delete_vendor(s, viewer(s, "admin"), vendor_id, remove_plants=True)
+    with telemetry_session() as tel:
+        assert stored_org_buckets(tel) == {(fleet.orgs["helios"], power_bucket(t)): (7.0, 1)}
+        assert assert_buckets_match(tel) == 1
+        assert tel.exec(select(PlantPowerBucket)).all()[0].plant_id == fleet.plants["helios"]

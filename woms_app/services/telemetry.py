@@ -168,15 +168,37 @@ def refresh_power_buckets(tsession: Session, plant_id: int, org_id: int, start: 
             index_elements=["plant_id", "bucket"],
             set_={"power_sum_kw": ins.excluded.power_sum_kw, "readings": ins.excluded.readings,
                   "org_id": ins.excluded.org_id}))
-    if deltas:
-        table = OrgPowerBucket.__table__
-        ins = insert_for(tsession, table).values(deltas)
-        # an increment, atomic in both databases: concurrent runs for other plants of the org add up
-        tsession.execute(ins.on_conflict_do_update(
-            index_elements=["org_id", "bucket"],
-            set_={"power_kw": table.c.power_kw + ins.excluded.power_kw,
-                  "plants": table.c.plants + ins.excluded.plants}))
+    _add_to_org_buckets(tsession, deltas)
     return len(deltas)
+
+
+def _add_to_org_buckets(tsession: Session, deltas: list[dict]) -> None:
+    """Add ``{"org_id", "bucket", "power_kw", "plants"}`` deltas to the organization buckets."""
+    if not deltas:
+        return
+    table = OrgPowerBucket.__table__
+    ins = insert_for(tsession, table).values(deltas)
+    # an increment, atomic in both databases: concurrent runs for other plants of the org add up
+    tsession.execute(ins.on_conflict_do_update(
+        index_elements=["org_id", "bucket"],
+        set_={"power_kw": table.c.power_kw + ins.excluded.power_kw, "plants": table.c.plants + ins.excluded.plants}))
+
+
+def forget_power_buckets(tsession: Session, plant_ids: Sequence[int]) -> None:
+    """Take plants out of the fleet curve (they are being deleted): each of their bucket means leaves its
+    organization's sum, then their own bucket rows go."""
+    if not plant_ids:
+        return
+    deltas: dict[tuple[int, datetime], dict] = {}
+    for oid, b, total, n in tsession.exec(
+            select(PlantPowerBucket.org_id, PlantPowerBucket.bucket, PlantPowerBucket.power_sum_kw,
+                   PlantPowerBucket.readings)
+            .where(PlantPowerBucket.plant_id.in_(list(plant_ids)), PlantPowerBucket.readings > 0)).all():
+        d = deltas.setdefault((oid, b), {"org_id": oid, "bucket": b, "power_kw": 0.0, "plants": 0})
+        d["power_kw"] -= float(total) / int(n)
+        d["plants"] -= 1
+    _add_to_org_buckets(tsession, list(deltas.values()))
+    tsession.execute(sa.delete(PlantPowerBucket).where(PlantPowerBucket.plant_id.in_(list(plant_ids))))
 
 
 def rebuild_power_buckets(tsession: Session, since: datetime, until: datetime) -> int:

@@ -31,7 +31,7 @@ from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrderPlant
-from woms_app.services import audit
+from woms_app.services import audit, telemetry
 from woms_app.services.sync import STALE_RUN
 from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
@@ -431,6 +431,7 @@ def _delete_telemetry(plant_ids: list[int], viewer: Viewer) -> None:
     from woms_app.core.db import TelemetryModel
 
     with telemetry_session(viewer.db_context) as t:
+        telemetry.forget_power_buckets(t, plant_ids)  # first: their organization's fleet-curve sums are derived
         for table in TelemetryModel.metadata.sorted_tables:
             if "plant_id" in table.c:
                 t.execute(sa.delete(table).where(table.c.plant_id.in_(plant_ids)))
