@@ -12,12 +12,13 @@ export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PA
 export REFLEX_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run run-prod test test-pg test-fast migrate seed emulator bench lock clean chromium
+.PHONY: help setup run run-prod lint test test-pg test-fast migrate seed emulator bench lock clean chromium
 
 help:
 	@echo "make run    - install, migrate, seed the demo and serve WOMS on http://localhost:3000"
 	@echo "make run-prod - the same on local PostgreSQL + Redis with several backend workers"
-	@echo "make test   - install and run the whole test suite (browser tests included)"
+	@echo "make lint   - ruff (lint + import order), import-linter (the layers), mypy (types); make test runs it"
+	@echo "make test   - install, lint and run the whole test suite (browser tests included)"
 	@echo "make bench  - run the benchmarks (writes docs/PERFORMANCE.md)"
 
 $(VENV)/.installed: requirements.txt
@@ -51,7 +52,13 @@ emulator: setup
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium
+# The rules a machine checks (configuration in pyproject.toml; docs/ARCHITECTURE.md "Rules the machine checks").
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy
+
+test: lint chromium
 	$(PY) -m pytest
 	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory test-pg; fi
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 
 from bench import fleet
@@ -69,6 +70,9 @@ def prod_server(plants: int, hours: float):
         tmp = Path(tmpd)
         with scratch_databases("sqlite", tmp) as dbs:
             fleet.build(dbs, plants=plants, hours=hours)
+            from datetime import datetime
+
+            fleet.set_hour(dbs, datetime.now(UTC))  # day / night plants as a sync leaves them now
             from woms_app.core.db import dispose_engines
 
             dispose_engines()
@@ -97,15 +101,45 @@ def chromium():
             b.close()
 
 
-def _sign_in_to_dashboard(browser, url: str, email: str, expect_plants: int | None, timeout_ms: int = 60_000):
+# Every change to what the dashboard shows, time-stamped (Date.now(), the machine's wall clock): the last one is
+# when the page settled. The "updated N min ago" spans are left out (a client-side clock, not data).
+SETTLE_OBSERVER = """
+window.__womsLastChange = 0;
+new MutationObserver((records) => {
+  for (const r of records) {
+    const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    if (el && el.closest && el.closest('[data-age-of], [data-testid=live-marker]')) continue;
+    window.__womsLastChange = Date.now(); return;
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: false});
+"""
+QUIET_MS = 2000  # settled: nothing changed for this long after the last change
+
+
+def _settled_at(page, timeout_ms: int) -> float:
+    """Wall-clock seconds of the last change once the dashboard is final: the Plants figure shown, no
+    "Loading…" placeholder left, and QUIET_MS without any change."""
+    page.wait_for_function(
+        "q => { if (document.body.innerText.includes('Loading…')) return false;"
+        " const e = document.querySelector('[data-testid=metric-plants]'); if (!e || !e.textContent) return false;"
+        " return window.__womsLastChange && Date.now() - window.__womsLastChange > q; }",
+        arg=QUIET_MS, timeout=timeout_ms, polling=100)
+    return page.evaluate("window.__womsLastChange") / 1000.0
+
+
+def _sign_in_to_dashboard(browser, url: str, email: str, expect_plants: int | None, timeout_ms: int = 60_000,
+                          settle: bool = False):
     ctx = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900})
     ctx.set_default_timeout(timeout_ms)
+    if settle:
+        ctx.add_init_script(SETTLE_OBSERVER)
     page = ctx.new_page()
     page.goto("/login/")
     page.wait_for_selector("[data-testid=login-submit]")
     page.fill("#login-email", email)
     page.fill("#login-password", PASSWORD)
     t0 = time.perf_counter()
+    wall0 = time.time()
     page.click("[data-testid=login-submit]")
     page.wait_for_url(lambda u: "/login" not in u, wait_until="commit", timeout=timeout_ms)
     t_nav = time.perf_counter() - t0
@@ -116,25 +150,37 @@ def _sign_in_to_dashboard(browser, url: str, email: str, expect_plants: int | No
         " return want ? t === want : t.length > 0 && t !== '0'; }", arg=want, timeout=timeout_ms)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.t_nav = t_nav
-    return ctx, page, time.perf_counter() - t0
+    painted = time.perf_counter() - t0
+    page.t_settled = _settled_at(page, timeout_ms) - wall0 if settle else None
+    return ctx, page, painted
 
 
-def p5(url: str, browser, plants: int, trials: int = 7) -> Result:
-    times, navs = [], []
+def p5(url: str, browser, plants: int, trials: int = 7, hour: str = "") -> list[Result]:
+    """Painted (the Plants figure shown) and settled (every figure final: no placeholder left, no change for
+    QUIET_MS; the time of the last change counts) — both from the click on "Sign in"."""
+    times, navs, settled = [], [], []
     # one untimed warm-up (first page compile/caches in the server and browser)
     ctx, _, _ = _sign_in_to_dashboard(browser, url, "admin@demo.woms", None)
     ctx.close()
     for _ in range(trials):
-        ctx, page, dt = _sign_in_to_dashboard(browser, url, "admin@demo.woms", None)
+        ctx, page, dt = _sign_in_to_dashboard(browser, url, "admin@demo.woms", None, settle=True)
         navs.append(page.t_nav)
+        settled.append(page.t_settled)
         ctx.close()
         times.append(dt)
-    m = median(times)
-    return Result(key="P5 login → dashboard", what=f"Chromium, prod build, SUPERADMIN, {plants:,}-plant fleet, "
-                  f"median of {trials} fresh contexts",
-                  figure=(f"median {m * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); "
-                          f"of which click → dashboard URL committed: median {median(navs) * 1000:.0f} ms"),
-                  ratio=m / P5_GOAL_S, goal="≤ 1.0 (1.5 s)", ok=m <= P5_GOAL_S, extra={"times_s": times, "nav_s": navs})
+    m, ms = median(times), median(settled)
+    what = f"Chromium, prod build, SUPERADMIN, {plants:,}-plant fleet, median of {trials} fresh contexts{hour}"
+    return [
+        Result(key="P5 login → dashboard", what=what,
+               figure=(f"median {m * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); "
+                       f"of which click → dashboard URL committed: median {median(navs) * 1000:.0f} ms"),
+               ratio=m / P5_GOAL_S, goal="≤ 1.0 (1.5 s)", ok=m <= P5_GOAL_S, extra={"times_s": times, "nav_s": navs}),
+        Result(key="P5 login → dashboard settled", what=what + "; settled = the last change to any figure, chart or "
+               "list (no placeholder left, then 2 s without change)",
+               figure=(f"median {ms * 1000:.0f} ms (min {min(settled) * 1000:.0f}, max {max(settled) * 1000:.0f}); "
+                       f"painted (Plants figure shown): median {m * 1000:.0f} ms"),
+               ratio=ms / P5_GOAL_S, goal="≤ 1.0 (1.5 s)", ok=ms <= P5_GOAL_S, extra={"settled_s": settled}),
+    ]
 
 
 def p6(url: str, proc, browser, sessions: int = 100) -> Result:
@@ -165,7 +211,7 @@ def run(which: set[str], plants: int = 2000, hours: float = 24, sessions: int = 
     out = []
     with prod_server(plants, hours) as (url, proc, n), chromium() as browser:
         if "p5" in which:
-            out.append(p5(url, browser, n, trials))
+            out += p5(url, browser, n, trials, hour=f", at {time.strftime('%H:%M', time.gmtime())} UTC")
         if "p6" in which:
             out.append(p6(url, proc, browser, sessions))
     return out

@@ -10,10 +10,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -166,7 +166,7 @@ def emulator_process(plants_per_account: int, latency_ms: float, solarman_limit:
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("emulator did not start in 60 s")
+                    raise RuntimeError("emulator did not start in 60 s") from None
                 time.sleep(0.2)
         yield url
     finally:

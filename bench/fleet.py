@@ -4,7 +4,7 @@ as a sync leaves them, and a few active alerts. Bulk-loaded with the plain drive
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench.common import Dbs, seed_demo, use
 
@@ -25,7 +25,7 @@ def build(dbs: Dbs, plants: int = 2000, hours: float = 24, now: datetime | None 
 
     use(dbs.main_url, dbs.telemetry_url)  # the owner: fixtures bypass row-level security
     seed_demo()
-    now = (now or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     now = now - timedelta(minutes=now.minute % 5)
     rng = random.Random(7)
     by_org: dict[int, list[int]] = {}
@@ -59,13 +59,76 @@ def build(dbs: Dbs, plants: int = 2000, hours: float = 24, now: datetime | None 
         if alert_rows:
             s.execute(sa.insert(Alert), alert_rows)
     n = _readings(dbs, org_of, caps, now, hours)
+    _daily_kpis(org_of, caps, now)
     return {"plants": by_org, "now": now, "readings": n}
+
+
+def _daily_kpis(org_of: dict[int, int], caps: dict[int, float], now: datetime, days: int = 3) -> None:
+    """Final, complete KPI rows for each plant's last ``days`` local days (as the hourly job leaves them), so the
+    fleet PR and the performers have yesterday to read at every hour of the sweep."""
+    import sqlalchemy as sa
+
+    from woms_app.core.db import main_session, telemetry_session
+    from woms_app.core.timezones import local_day
+    from woms_app.models import Plant, PlantDailyKpi
+
+    rng = random.Random(11)
+    with main_session() as s:
+        tz_of = dict(s.exec(sa.select(Plant.id, Plant.timezone)).all())
+    rows = []
+    for pid, oid in org_of.items():
+        last = local_day(now, tz_of[pid])
+        for k in range(days):
+            yf = round(rng.uniform(2.0, 6.0), 3)
+            ref = round(caps[pid] * 5.5, 3)
+            e = round(yf * caps[pid], 3)
+            rows.append(dict(plant_id=pid, day=last - timedelta(days=k), org_id=oid, timezone=tz_of[pid], final=True,
+                             capacity_kw=caps[pid], samples=288, intervals_valid=150, intervals_expected=150,
+                             coverage_pct=100.0, incomplete=False, energy_kwh=e, yf_kwh_kwp=yf,
+                             reference_energy_kwh=ref, pr=round(e / ref, 4)))
+    with telemetry_session() as ts:
+        for i in range(0, len(rows), 5000):
+            ts.execute(sa.insert(PlantDailyKpi), rows[i:i + 5000])
+
+
+def set_hour(dbs: Dbs, at: datetime) -> dict[str, int]:
+    """The plants' live columns as a sync leaves them at ``at``: plants in daylight reported 5 min ago (a few
+    have been silent for 2 h: offline); plants in the dark last reported around their dusk (stale), their daily
+    counter of the day they last reported. Written straight to the database (a fixture, not measured)."""
+    import sqlalchemy as sa
+
+    from woms_app.core.db import main_session
+    from woms_app.models import Plant
+    from woms_app.services.telemetry import is_daylight
+
+    use(dbs.main_url, dbs.telemetry_url)
+    rng = random.Random(int(at.timestamp()))
+    tally = {"day": 0, "night": 0, "silent": 0}
+    with main_session() as s:
+        plants = s.exec(sa.select(Plant.id, Plant.latitude, Plant.longitude, Plant.timezone, Plant.capacity_kw)).all()
+        updates = []
+        for p in plants:
+            if is_daylight(p, at):
+                silent = rng.random() < 0.02
+                last = at - (timedelta(hours=2) if silent else STEP)
+                tally["silent" if silent else "day"] += 1
+                power = 0.0 if silent else round(p.capacity_kw * 0.4, 3)
+            else:
+                last = at - timedelta(minutes=5 * rng.randrange(12, 120))
+                tally["night"] += 1
+                power = 0.0
+            updates.append({"pid": p.id, "last": last, "power": power, "energy": round(p.capacity_kw * 0.003, 6)})
+        t = Plant.__table__
+        s.execute(sa.update(t).where(t.c.id == sa.bindparam("pid")).values(
+            last_reading_at=sa.bindparam("last"), current_power_kw=sa.bindparam("power"),
+            daily_energy_mwh=sa.bindparam("energy")).execution_options(synchronize_session=False), updates)
+    return tally
 
 
 def _readings(dbs: Dbs, org_of: dict[int, int], caps: dict[int, float], now: datetime, hours: float) -> int:
     steps = int(timedelta(hours=hours) / STEP)
     instants = [now - STEP * (steps - i) for i in range(steps)]
-    cols = "plant_id, ts, org_id, generation_power_kw, voltage_v, current_a, temperature_c, irradiance_w_m2"
+    cols = "plant_id, ts, org_id, generation_power_kw, voltage_v, current_a, module_temperature_c, irradiance_w_m2"
 
     def rows():
         for pid, oid in org_of.items():
@@ -84,7 +147,6 @@ def _readings(dbs: Dbs, org_of: dict[int, int], caps: dict[int, float], now: dat
         conn.close()
     else:
         import psycopg
-
         from sqlmodel import Session
 
         from woms_app.core.db import make_engine

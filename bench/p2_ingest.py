@@ -15,19 +15,19 @@ the driver).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench.common import Result, median, pg_available, scratch_databases, use
 
 GOAL = 0.8
-COLS = ("plant_id", "ts", "org_id", "generation_power_kw", "voltage_v", "current_a", "temperature_c",
-        "irradiance_w_m2")
+COLS = ("plant_id", "ts", "org_id", "generation_power_kw", "voltage_v", "current_a", "module_temperature_c",
+        "ambient_temperature_c", "irradiance_w_m2")
 
 
 def make_readings(plants: int, per_plant: int = 288, start: datetime | None = None):
     from woms_app.vendors.base import Reading
 
-    start = start or datetime(2026, 3, 1, tzinfo=timezone.utc)
+    start = start or datetime(2026, 3, 1, tzinfo=UTC)
     out = {}
     for p in range(1, plants + 1):
         out[p] = [Reading(ts=start + timedelta(minutes=5 * i), generation_power_kw=round(p * 0.5 + i * 0.1, 3),
@@ -57,8 +57,8 @@ def _sqlite_baseline(path: str, data, org_id: int) -> float:
     sql = f"INSERT INTO telemetry_readings ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})"
     t0 = time.perf_counter()
     # same storage format as the application's column type (naive UTC text)
-    rows = [(pid, r.ts.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"), org_id, r.generation_power_kw,
-             r.voltage_v, r.current_a, r.temperature_c, r.irradiance_w_m2)
+    rows = [(pid, r.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), org_id, r.generation_power_kw,
+             r.voltage_v, r.current_a, r.temperature_c, r.ambient_temperature_c, r.irradiance_w_m2)
             for pid, readings in data.items() for r in readings]
     with conn:
         conn.executemany(sql, rows)
@@ -77,7 +77,7 @@ def _pg_baseline(url: str, data, org_id: int) -> float:
                 for pid, readings in data.items():
                     for r in readings:
                         cp.write_row((pid, r.ts, org_id, r.generation_power_kw, r.voltage_v, r.current_a,
-                                      r.temperature_c, r.irradiance_w_m2))
+                                      r.temperature_c, r.ambient_temperature_c, r.irradiance_w_m2))
         conn.commit()
         return time.perf_counter() - t0
 
@@ -103,15 +103,15 @@ def run_one(kind: str, plants: int = 100, trials: int = 5) -> Result:
     n_rows = sum(len(v) for v in data.values())
     with scratch_databases(kind) as dbs:
         if kind == "pg":
-            import sqlalchemy as sa
+
+            from sqlmodel import Session
 
             from woms_app.core.db import make_engine
             from woms_app.services.partitions import ensure_partitions
-            from sqlmodel import Session
 
             eng = make_engine(dbs.telemetry_url)
             with Session(eng) as s:
-                ensure_partitions(s, datetime(2026, 3, 1, 12, tzinfo=timezone.utc), days_ahead=2, days_back=1)
+                ensure_partitions(s, datetime(2026, 3, 1, 12, tzinfo=UTC), days_ahead=2, days_back=1)
                 s.commit()
             eng.dispose()
         use(dbs.app_main_url, dbs.app_telemetry_url)

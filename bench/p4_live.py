@@ -249,7 +249,7 @@ def _measure(browser, url, emu, targets, feed_log: Path, tabs, sessions, trials,
         return t_req, t_resp
 
     # warm-up: one untimed sync per vendor (first sync stores the emulator's plants and back-fills telemetry)
-    for org, vt, vid, oid, plant_id in targets:
+    for org, vt, vid, _oid, plant_id in targets:
         trigger(org, vt, vid, plant_id, f"Warm-up {uuid.uuid4().hex[:6]}")
     time.sleep(2)
 

@@ -4,8 +4,8 @@
 ``demo`` fixtures default to PostgreSQL, the databases are migrated **as their owner** (a few pairs migrated once
 and wiped between tests: CREATE DATABASE costs seconds on this disk) and the application connects as the non-owner login role ``woms_web_test`` (a member of
 ``woms_app``), so row-level security applies. Sessions the application opens act only for the context their
-entry point gives them (a missing SYSTEM/viewer context shows up as "no rows" or a policy violation); sessions
-opened by test code itself (setup, inspection) act as SYSTEM.
+entry point gives them (a missing SYSTEM/viewer context shows up as "no rows" or a policy violation); test code that
+opens a session itself (setup, inspection) says whom it acts for: ``main_session(SYSTEM_CONTEXT)``.
 """
 from __future__ import annotations
 
@@ -33,32 +33,6 @@ TEST_DB = os.environ.get("WOMS_TEST_DB", "sqlite").lower()
 if TEST_DB not in ("sqlite", "pg"):
     raise RuntimeError(f"WOMS_TEST_DB must be sqlite or pg, not {TEST_DB!r}")
 APP_LOGIN = "woms_web_test"  # the app's login role in tests: member of woms_app (made by the migrations)
-
-
-def _system_for_test_code() -> None:
-    """On PostgreSQL a session opened *by test code* without a context acts as SYSTEM (setup and inspection);
-    a session opened by the application keeps exactly the context its entry point set (none → no rows)."""
-    import sys
-
-    from woms_app.core import db as core_db
-
-    def wrap(open_session):
-        def opened_by(ctx=None):
-            if ctx is None and core_db._current_context.get() is None:
-                caller = sys._getframe(1).f_globals.get("__name__", "")
-                if caller == "tests" or caller.startswith("tests."):
-                    ctx = core_db.SYSTEM_CONTEXT
-            return open_session(ctx)
-
-        opened_by.__wrapped__ = open_session
-        opened_by.__doc__ = open_session.__doc__
-        return opened_by
-
-    core_db.main_session = wrap(core_db.main_session)
-    core_db.telemetry_session = wrap(core_db.telemetry_session)
-
-
-_system_for_test_code()  # before any test module imports main_session / telemetry_session (no-op on SQLite)
 
 
 def pg_available() -> bool:

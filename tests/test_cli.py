@@ -4,7 +4,7 @@ import logging
 from sqlmodel import select
 
 from woms_app.__main__ import main
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Account, Organization, Vendor
 
 
@@ -18,7 +18,7 @@ def test_create_admin_prompts_and_never_prints_the_password(db, monkeypatch, cap
     assert "root@example.org" in out.out
     assert secret not in out.out + out.err + caplog.text
     assert prompts == ["Password: ", "Repeat password: "]
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         acc = s.exec(select(Account).where(Account.email == "root@example.org")).one()
         assert acc.account_type == "SUPERADMIN" and acc.password_hash.startswith("$2b$")
         assert secret not in acc.password_hash
@@ -36,15 +36,18 @@ def test_create_admin_refuses_mismatch_short_password_and_duplicates(db, monkeyp
     assert main(["create-admin", "--email", "a@example.org"]) == 0
     assert main(["create-admin", "--email", "A@EXAMPLE.ORG"]) == 2
     assert "already exists" in capsys.readouterr().err
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(Account)).all()) == 1
 
 
 def test_seed_demo_is_idempotent(db, capsys):
     assert main(["seed-demo"]) == 0
     assert main(["seed-demo"]) == 0
-    assert "0 organizations created, 0 accounts created, 0 vendors created" in capsys.readouterr().out
-    with main_session() as s:
+    out = capsys.readouterr().out
+    assert "0 organizations created, 0 accounts created, 0 vendors created" in out
+    assert "Demo history: 10 plants, 350 energy days and 350 KPI days written, 1 work orders created" in out
+    assert out.rstrip().endswith("Demo history: 10 plants, 0 energy days and 0 KPI days written, 0 work orders created")
+    with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(Organization)).all()) == 2
         assert len(s.exec(select(Account)).all()) == 4
         vendors = s.exec(select(Vendor)).all()
@@ -55,6 +58,7 @@ def test_seed_demo_refused_outside_demo_mode(db, monkeypatch, capsys):
     from woms_app.core.config import reset_settings
 
     monkeypatch.setenv("WOMS_DEMO", "false")
+    monkeypatch.setenv("WOMS_CREDENTIALS_KEY", "UlW8vWnVVk3-0Vvs-pgXPEfd61yLiJPU6VrtsX9DMR8=")
     reset_settings()
     try:
         assert main(["seed-demo"]) == 2

@@ -1,20 +1,21 @@
 """A small fleet for work-order and alert tests: plants and alerts in both demo organizations,
-written straight to a database (the demo seed gives organizations, accounts and one vendor each)."""
+made with tests.factories (the demo seed gives organizations, accounts and one vendor each)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from woms_app.models import Account, Alert, AlertSeverity, AlertStatus, Organization, Plant, Vendor
+from tests import factories
+from woms_app.models import Account, AlertSeverity, AlertStatus
 from woms_app.services.auth import viewer_for
 from woms_app.services.viewer import Viewer
 
 EMAILS = {"admin": "admin@demo.woms", "govt": "govt@demo.woms", "sunrise": "ops@sunrise.demo.woms",
           "helios": "ops@helios.demo.woms"}
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -27,27 +28,19 @@ class Fleet:
 def build_fleet(session: Session, n_plants: int = 3) -> Fleet:
     fleet = Fleet()
     for key, name in (("sunrise", "Sunrise Energy"), ("helios", "Helios Power")):
-        org = session.exec(select(Organization).where(Organization.name == name)).one()
+        org = factories.org_named(session, name)
         fleet.orgs[key] = org.id
-        vendor = session.exec(select(Vendor).where(Vendor.org_id == org.id)).first()
-        if vendor is None:
-            vendor = Vendor(org_id=org.id, name=f"{name} cloud", vendor_type="solarman", base_url="http://x")
-            session.add(vendor)
-            session.flush()
         for i in range(1, n_plants + 1):
-            p = Plant(org_id=org.id, vendor_id=vendor.id, external_id=f"{key}-{i}", name=f"{name.split()[0]} plant {i}",
-                      capacity_kw=100.0 * i)
-            session.add(p)
-            session.flush()
+            p = factories.plant(session, org.id, external_id=f"{key}-{i}", name=f"{name.split()[0]} plant {i}",
+                                capacity_kw=100.0 * i)
             fleet.plants[f"{key}-{i}"] = p.id
+            if i == 1:
+                first = p
         for j, sev in enumerate((AlertSeverity.CRITICAL, AlertSeverity.MINOR, AlertSeverity.INFO)):
-            a = Alert(org_id=org.id, plant_id=fleet.plants[f"{key}-1"], vendor_id=vendor.id,
-                      external_id=f"{key}-alert-{j}", title=f"{sev.label} fault {j}", message="Inverter 2 offline",
-                      vendor_code=f"E{j}", severity=sev, category="inverter",
-                      status=AlertStatus.RESOLVED if sev == AlertSeverity.INFO else AlertStatus.ACTIVE,
-                      started_at=T0 + timedelta(minutes=10 * j))
-            session.add(a)
-            session.flush()
+            a = factories.alert(session, first, external_id=f"{key}-alert-{j}", title=f"{sev.label} fault {j}",
+                                vendor_code=f"E{j}", severity=sev, category="inverter",
+                                status=AlertStatus.RESOLVED if sev == AlertSeverity.INFO else AlertStatus.ACTIVE,
+                                started_at=T0 + timedelta(minutes=10 * j))
             fleet.alerts[f"{key}-{sev.value}"] = a.id
     session.flush()
     return fleet

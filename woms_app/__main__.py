@@ -2,7 +2,8 @@
 
 Commands:
   create-admin --email E [--name N]   create a SUPERADMIN (password prompted, never echoed)
-  seed-demo                           create the demo organizations and accounts (demo mode only)
+  seed-demo [--no-history]            create the demo organizations, accounts and vendors, list the demo plants
+                                      and backfill 35 days of daily history (demo mode only; idempotent)
   migrate                             upgrade both databases to the latest schema
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import getpass
 import logging
 import sys
 
+from woms_app.core.config import ConfigError
 from woms_app.core.errors import WomsError
 
 
@@ -31,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     p_admin = sub.add_parser("create-admin", help="create a SUPERADMIN account")
     p_admin.add_argument("--email", required=True)
     p_admin.add_argument("--name", default="")
-    sub.add_parser("seed-demo", help="seed the demo organizations, accounts and vendors (idempotent)")
+    p_seed = sub.add_parser("seed-demo", help="seed the demo organizations, accounts, vendors, plants and 35 days "
+                                              "of daily history (idempotent)")
+    p_seed.add_argument("--no-history", action="store_true",
+                        help="only organizations, accounts and vendors (plants arrive with the first sync)")
     sub.add_parser("migrate", help="upgrade both databases")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -60,8 +65,17 @@ def main(argv: list[str] | None = None) -> int:
             with main_session(SYSTEM_CONTEXT) as session:
                 created = seed_demo(session)
             print("Demo seed: " + ", ".join(f"{v} {k} created" for k, v in created.items()))
+            if not args.no_history:
+                from woms_app.services.demo_history import seed_history
+
+                history = seed_history()
+                print(f"Demo history: {history['plants']} plants, {history['energy_days']} energy days and "
+                      f"{history['kpi_days']} KPI days written, {history['work_orders']} work orders created")
     except WomsError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -8,12 +8,12 @@ import pytest
 
 from tests.api.conftest import login
 from tests.wo_fleet import EMAILS, build_fleet
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 
 
 @pytest.fixture
 def fleet(client):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return build_fleet(s)
 
 

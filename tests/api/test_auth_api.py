@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tests.api.conftest import login
 from woms_app.core import clock
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Account, AuditLog, AuthSession, Organization, Plant
 
 
@@ -69,7 +69,7 @@ def test_unknown_email_costs_as_much_as_a_wrong_password(client, monkeypatch):
     monkeypatch.setenv("WOMS_BCRYPT_ROUNDS", "10")
     reset_settings()
     security._DUMMY_HASH = None
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         acc = s.exec(select(Account).where(Account.email == "ops@helios.demo.woms")).one()
         acc.password_hash = security.hash_password("woms-demo-pass")
         s.add(acc)
@@ -111,7 +111,7 @@ def test_throttle_after_five_failures_even_with_right_password(client):
 
 
 def test_inactive_account_cannot_log_in(client):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         acc = s.exec(select(Account).where(Account.email == "ops@helios.demo.woms")).one()
         acc.is_active = False
         s.add(acc)
@@ -123,7 +123,7 @@ def test_inactive_account_cannot_log_in(client):
 def test_deactivation_ends_live_sessions(client):
     assert login(client, "ops@helios.demo.woms").status_code == 200
     assert client.get("/api/me").status_code == 200
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         acc = s.exec(select(Account).where(Account.email == "ops@helios.demo.woms")).one()
         acc.is_active = False
         s.add(acc)
@@ -139,7 +139,7 @@ def test_logout_revokes_the_session_row(client):
     # replaying the old token after logout is refused: the row is revoked
     client.cookies.set("woms_session", token)
     assert client.get("/api/me").status_code == 401
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert all(row.revoked_at is not None for row in s.exec(select(AuthSession)).all())
 
 
@@ -175,14 +175,14 @@ def test_bad_json_is_422_with_a_reason(client, body, reason):
 def test_sql_injection_looking_emails_are_just_wrong_emails(client, email):
     r = login(client, email, "' OR '1'='1")
     assert r.status_code == 401
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(Account)).all()) == 4
 
 
 def test_login_and_logout_are_audited(client):
     login(client, "ops@sunrise.demo.woms")
     client.post("/api/logout")
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         actions = [a.action for a in s.exec(select(AuditLog).order_by(AuditLog.id)).all()]
     assert actions[-2:] == ["login", "logout"]
 
@@ -204,7 +204,7 @@ def test_security_headers(client):
 
 
 def test_dashboard_counts_are_scoped(client):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         orgs = {o.name: o.id for o in s.exec(select(Organization)).all()}
         from woms_app.models import Vendor
 
@@ -224,7 +224,7 @@ def test_dashboard_counts_are_scoped(client):
     login(client, "govt@demo.woms")
     d = client.get("/api/dashboard").json()
     assert d["plants"] == 5 and len(d["organizations"]) == 2
-    with main_session() as s:  # GOVT reads are audited
+    with main_session(SYSTEM_CONTEXT) as s:  # GOVT reads are audited
         assert s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.action == "read")).first() is not None
 
 

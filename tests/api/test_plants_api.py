@@ -8,14 +8,14 @@ import pytest
 from tests.api.conftest import login
 from tests.telemetry_fleet import NOW, add_plants
 from woms_app.core import clock
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Alert, AlertSeverity, Plant, Vendor
 
 
 @pytest.fixture
 def fleet(client):
     clock.freeze(NOW)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         f = add_plants(s)
         p = s.get(Plant, f.plants["sunrise"])
         p.last_reading_at, p.current_power_kw = NOW - timedelta(minutes=3), 80.0
@@ -49,7 +49,7 @@ def test_fleet_viewer_search_sort_paginate_and_filter(client, fleet):
     assert [p["capacity_kw"] for p in page2["items"]] == [100.0]
     assert client.get("/api/plants", params={"search": "HELIOS"}).json()["total"] == 1
     assert client.get("/api/plants", params={"org_id": fleet.orgs["sunrise"]}).json()["total"] == 2
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         vid = s.get(Plant, fleet.plants["helios"]).vendor_id
         assert s.get(Vendor, vid) is not None
     assert client.get("/api/plants", params={"vendor_id": vid}).json()["total"] == 1

@@ -8,15 +8,15 @@ import pytest
 from tests.api.conftest import login
 from tests.telemetry_fleet import NOW, add_plants, add_readings
 from woms_app.core import clock
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
 
 
 @pytest.fixture
 def fleet(client):
     clock.freeze(NOW)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         f = add_plants(s)
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         add_readings(tel, f.plants["sunrise"], f.orgs["sunrise"],
                      [NOW - timedelta(hours=2) + timedelta(minutes=5 * i) for i in range(24)], power=lambda i: 10.0 * i)
     yield f

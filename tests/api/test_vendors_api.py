@@ -66,3 +66,25 @@ def test_create_edit_test_sync_delete(client, ids, live):  # noqa: F811
     assert c.get(f"/api/vendors/{new['id']}").status_code == 404
     assert c.delete(f"/api/vendors/{ids['sungrow']}?remove_plants=true").status_code == 204
     assert c.get("/api/vendors").json() == {"items": [], "total": 0}
+
+
+def test_configured_allowance_and_an_overspending_sync_over_http(client, ids):
+    """PATCH sets the allowance (bad values: a clear 422 and nothing changed); a sync it cannot afford answers
+    refused with the reason, and the vendor is not called."""
+    c = as_user(client, "ops@sunrise.demo.woms")
+    vid = ids["solarman"]
+    r = c.patch(f"/api/vendors/{vid}", json={"quota_calls": 200_000, "quota_period": "week"})
+    assert r.status_code == 422 and r.json()["field"] == "quota_period"
+    r = c.patch(f"/api/vendors/{vid}", json={"quota_calls": -5})
+    assert r.status_code == 422 and r.json()["field"] == "quota_calls"
+    assert c.get(f"/api/vendors/{vid}").json()["quota_calls"] is None
+    r = c.patch(f"/api/vendors/{vid}", json={"quota_calls": 1, "quota_period": "day"})
+    assert r.status_code == 200, r.text
+    v = c.get(f"/api/vendors/{vid}").json()
+    assert (v["quota_calls"], v["quota_period"], v["quota_source"]) == (1, "day", "configured")
+    r = c.post(f"/api/vendors/{vid}/sync")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["refused"] is True and body["status"] == "failed" and body["vendor_calls"] == 0
+    assert body["error"].startswith("Not started") and "of 1 left" in body["error"]
+    client.cookies.clear()

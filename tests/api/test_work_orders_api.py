@@ -12,12 +12,12 @@ from tests.api.conftest import login
 from tests.conftest import BOTH_DATABASES
 from tests.wo_fleet import EMAILS, build_fleet
 from woms_app.api.app import create_api
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 
 
 @pytest.fixture
 def fleet(client):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return build_fleet(s)
 
 
@@ -109,14 +109,14 @@ def test_list_422_reasons(client, fleet):
                            ({"format": "xml"}, "format: Input should be 'json' or 'csv'")):
         r = client.get("/api/work-orders", params=params)
         assert r.status_code == 422 and reason in r.json()["detail"], r.text
-    huge = "9" * 25  # ids no database can hold answer 422, never a 500
-    assert client.get(f"/api/work-orders/{huge}").status_code == 422
+    huge = "9" * 25  # ids no database can hold: a query filter answers 422, a path id 404 (never a 500)
+    assert client.get(f"/api/work-orders/{huge}").status_code == 404
     assert client.get("/api/work-orders", params={"plant_id": huge}).status_code == 422
     r = client.post("/api/work-orders", json={"title": "Valid", "plant_ids": [int(huge)]})
     assert r.status_code == 422 and "plant_ids.0: Input should be less than or equal to" in r.json()["detail"]
-    assert client.get(f"/api/alerts/{huge}").status_code == 422
+    assert client.get(f"/api/alerts/{huge}").status_code == 404
     assert client.get(f"/api/work-orders/{2**31 - 1}").status_code == 404  # the largest INTEGER id: just absent
-    assert client.get(f"/api/work-orders/{2**31}").status_code == 422  # PostgreSQL INTEGER cannot hold it
+    assert client.get(f"/api/work-orders/{2**31}").status_code == 404  # PostgreSQL INTEGER cannot hold it
     r = client.patch("/api/work-orders/1/status", json={"status": "ARCHIVED"})
     assert r.status_code == 422 and "status: Input should be" in r.json()["detail"]
 
@@ -136,7 +136,7 @@ def test_second_work_order_on_a_busy_plant_is_409_with_the_name(client, fleet):
 
 @BOTH_DATABASES
 def test_simultaneous_api_assignments_one_wins_other_409(client):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         fleet = build_fleet(s, n_plants=3)
     as_(client, "helios")
     a = create(client, fleet, plants=("helios-2",), title="Helios A").json()["id"]

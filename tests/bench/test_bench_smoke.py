@@ -1,10 +1,6 @@
 """The benchmarks' cores at toy sizes, so they don't rot (the real runs are `make bench`, not `make test`)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
-
 
 def test_p2_core_sqlite_toy():
     from bench import p2_ingest
@@ -16,9 +12,13 @@ def test_p2_core_sqlite_toy():
 def test_p3_core_sqlite_toy():
     from bench import p3_queries
 
-    rs = p3_queries.run_one("sqlite", plants=6, hours=24, n=3)
+    rs = p3_queries.run_one("sqlite", plants=6, hours=48, n=3, sweep=(3, 15))
     assert {r.key for r in rs} == {"P3 dashboard SQLite", "P3 telemetry SQLite"}
     assert all(r.extra["p95_ms"] > 0 for r in rs)
+    assert set(rs[0].extra["p95_by_hour"]) == {3, 15} and "worst hour" in rs[0].figure
+    # the sweep sets the plants as a sync leaves them at each hour: some in daylight, some in the dark
+    tallies = rs[0].extra["plants_by_hour"]
+    assert all(sum(t.values()) == 6 for t in tallies.values())
 
 
 def test_p1_core_toy():
@@ -28,25 +28,17 @@ def test_p1_core_toy():
     assert r.extra["status"] == "succeeded" and r.extra["rate_limited"] == 0 and r.extra["requests"] > 3
 
 
-def test_sqlite_timestamp_format_matches_sqlalchemy():
-    """The fast upsert path writes ts text exactly as the ORM column type does (else (plant_id, ts) duplicates)."""
-    import sqlalchemy as sa
+def test_p12_core_toy():
+    """The year simulation at a week's length: calls counted, power fresh in daylight, nothing refused."""
+    from datetime import timedelta
 
-    from woms_app.models.telemetry import TelemetryReading
-    from woms_app.services.telemetry import _SQLITE_TS
+    from bench import p12_quota
 
-    dialect = sa.create_engine("sqlite://").dialect
-    proc = TelemetryReading.__table__.c.ts.type._cached_bind_processor(dialect)
-    for ts in (datetime(2026, 3, 1, 0, 5, tzinfo=timezone.utc), datetime(2026, 3, 1, 0, 5, 7, 123456, tzinfo=timezone.utc)):
-        assert proc(ts) == ts.strftime(_SQLITE_TS)
-
-
-def test_doc_writer(tmp_path, monkeypatch):
-    import bench.__main__ as m
-    from bench.common import Result
-
-    monkeypatch.setattr(m, "DOC", tmp_path / "PERFORMANCE.md")
-    m.write_doc([Result("P9 toy", "what", "fig", 0.5, "≤ 1", True)], {"CPU": "x", "Date": "today"})
-    m.write_doc([Result("P8 toy", "what", "fig", None, "≤ 1", None)], {"CPU": "x", "Date": "today"})
-    text = (tmp_path / "PERFORMANCE.md").read_text()
-    assert "P9 toy" in text and "P8 toy" in text and "0.500" in text
+    costs = {"frames": {"a": 3, "b": 5, "c": 3}, "login": 1, "lists": 7, "power": 1, "alerts": 3, "balance": 1,
+             "plants": [("a", 52.09, 5.12, "Europe/Amsterdam"), ("b", 37.39, -5.98, "Europe/Madrid"),
+                        ("c", -33.92, 18.42, "Africa/Johannesburg")]}
+    sim = p12_quota.simulate(costs, allowance=4000, end=p12_quota.YEAR_START + timedelta(days=7))
+    s = sim["spent"]
+    assert sim["calls"] == sum(s.values()) and sim["calls"] <= 4000
+    assert s["power"] > 7 * 8 * 6 and s["login"] == 1 and s["balance"] == 7
+    assert sim["late_minutes"] == 0 and sim["max_age_s"] <= 900 and sim["refused"] == 0

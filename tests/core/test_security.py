@@ -26,7 +26,8 @@ def test_production_default_cost_is_at_least_12(monkeypatch):
 def test_placeholder_secret_refused_outside_demo():
     with pytest.raises(ValueError, match="placeholder"):
         Settings(_env_file=None, demo=False, secret_key="change-me-in-production")
-    assert Settings(_env_file=None, demo=False, secret_key="a-real-secret-of-enough-length").secure_cookies
+    assert Settings(_env_file=None, demo=False, secret_key="a-real-secret-of-enough-length-0123456789",
+                    credentials_key="UlW8vWnVVk3-0Vvs-pgXPEfd61yLiJPU6VrtsX9DMR8=").secure_cookies
 
 
 def _token(hours=1):

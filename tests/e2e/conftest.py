@@ -30,7 +30,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 DEMO_PASSWORD = "woms-demo-pass"
 
-pytestmark = pytest.mark.e2e
+_HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before the root conftest sorts the browser tests last by this marker
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e is a browser test (`-m "not e2e"` leaves them out): a conftest's `pytestmark`
+    marks nothing, so the marker is added here, once, instead of in each module."""
+    for item in items:
+        if _HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _free_port() -> int:
@@ -128,8 +137,9 @@ def server(tmp_path_factory, emulator) -> Iterator[Server]:
     # the demo vendors point at the in-process emulator (tests.vendors.conftest), on its own port
     emu_port = emulator.url.rsplit(":", 1)[1]
     env = server_env(tmp, port, main_url, tel_url, WOMS_EMULATOR_HOST="127.0.0.1", WOMS_EMULATOR_PORT=emu_port)
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "woms_app", "seed-demo"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    # --no-history: these tests build their own plants and KPI rows (test_plant_diagnosis.py seeds the history)
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "woms_app", "seed-demo", "--no-history"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
     log = tmp / "server.log"
     proc = start_server(tmp, env, port, log)
     try:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import time
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import screenshot, sign_in
 from woms_app.core.db import make_engine
 from woms_app.models import Vendor
-
-pytestmark = pytest.mark.e2e
 
 SUNRISE_VENDOR = "Sunrise SOLARMAN"
 

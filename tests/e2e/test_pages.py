@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -14,13 +14,11 @@ from tests.e2e.conftest import screenshot, sign_in
 from woms_app.core.db import make_engine
 from woms_app.models import Alert, AlertSeverity, Organization, Plant, TelemetryReading, Vendor
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(scope="module")
 def tel_plants(server):
     """One plant per demo organization with 24 h of 5-minute readings (a two-hour hole) for the Sunrise plant."""
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     engine = make_engine(server.main_url)
     ids = {}
     with Session(engine) as s:
@@ -50,7 +48,12 @@ def tel_plants(server):
                 continue
             ts = now - timedelta(minutes=5 * (287 - i))
             t.add(TelemetryReading(plant_id=pid, org_id=oid, ts=ts, generation_power_kw=50.0 + (i % 48),
-                                   voltage_v=600.0 + i % 10, current_a=8.0, temperature_c=31.0))
+                                   voltage_v=600.0 + i % 10, current_a=8.0, module_temperature_c=31.0))
+        t.flush()
+        # as the sync does after each upsert: the plant's and its organization's 15-minute buckets (fleet curve)
+        from woms_app.services.telemetry import refresh_power_buckets
+
+        refresh_power_buckets(t, pid, oid, now - timedelta(minutes=5 * 287), now)
         t.commit()
     tengine.dispose()
     return {k: v[0] for k, v in ids.items()}

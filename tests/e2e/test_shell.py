@@ -9,8 +9,6 @@ from tests.e2e.conftest import screenshot, sign_in
 from woms_app.core.db import make_engine
 from woms_app.models import Organization, Plant, Vendor
 
-pytestmark = pytest.mark.e2e
-
 SIDEBARS = {
     "admin@demo.woms": ["Dashboard", "Plants", "Work orders", "Alerts", "Vendors", "Organizations", "Accounts",
                         "Audit log"],

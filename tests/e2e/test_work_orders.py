@@ -3,7 +3,7 @@ transitions with history, create from an alert, GOVT without write controls, scr
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -13,8 +13,6 @@ from woms_app.core.db import make_engine
 from woms_app.models import Alert, AlertSeverity, AlertStatus, Organization, Plant, Vendor
 from woms_app.services import work_orders
 from woms_app.services.viewer import SYSTEM
-
-pytestmark = pytest.mark.e2e
 
 PLANTS = ["WO e2e A", "WO e2e B", "WO e2e C", "WO e2e D", "WO e2e E"]
 ALERT_TITLE = "Inverter 3 isolation fault"
@@ -33,7 +31,7 @@ def wo_fleet(server):
             s.add(p)
             s.flush()
             ids[name] = p.id
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for j, (title, sev) in enumerate(((ALERT_TITLE, AlertSeverity.CRITICAL), ("Grid voltage high", AlertSeverity.MINOR))):
             s.add(Alert(org_id=org.id, plant_id=ids["WO e2e D"], vendor_id=vendor.id, external_id=f"wo-e2e-alert-{j}",
                         title=title, message="String 4 insulation resistance low", vendor_code="F031",

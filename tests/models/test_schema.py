@@ -1,5 +1,5 @@
 """Migrations give exactly the models' schema; database rules hold in the database itself."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tests.conftest import BOTH_DATABASES, migrate
-from woms_app.core.db import MainModel, TelemetryModel, include_name, make_engine
+from woms_app.core.db import SYSTEM_CONTEXT, MainModel, TelemetryModel, include_name, make_engine
 
 
 @BOTH_DATABASES
@@ -33,7 +33,7 @@ def test_migrations_match_models(fresh_databases):
 
 
 def _insert_org_vendor_plants(conn, n_plants=2):
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     conn.execute(sa.text("INSERT INTO organizations (id, name, auto_sync_enabled, timezone, created_at) "
                          "VALUES (1, 'Org A', true, 'UTC', :t)"), {"t": now})
     conn.execute(sa.text("INSERT INTO vendors (id, org_id, name, vendor_type, base_url, credentials_encrypted, "
@@ -118,10 +118,10 @@ def test_timestamps_are_aware_utc(db):
     from woms_app.core.db import main_session
     from woms_app.models import Organization
 
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         org = Organization(name="Tz Org")
         s.add(org)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         got = s.get(Organization, org.id)
         assert got.created_at.tzinfo is not None and got.created_at.utcoffset().total_seconds() == 0
         got.created_at = datetime(2026, 1, 1, 12, 0)  # naive: refused

@@ -1,5 +1,5 @@
 """Daily partitions of telemetry_readings: created ahead (by the app role, through the definer function)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from woms_app.core.db import SYSTEM_CONTEXT, make_engine, set_context
 from woms_app.services import partitions
 
 pytestmark = [pytest.mark.pg, pytest.mark.parametrize("fresh_databases", ["pg"], indirect=True)]
-NOW = datetime(2026, 11, 26, 22, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -36,15 +36,15 @@ def test_partitions_created_ahead_and_rows_routed(tel):
     assert partitions.ensure_partitions(tel, NOW) == []  # idempotent
     tel.execute(sa.text("INSERT INTO telemetry_readings (plant_id, ts, org_id, generation_power_kw) VALUES "
                         "(1, :a, 1, 1), (1, :b, 1, 2), (1, :c, 1, 3)"),
-                {"a": NOW, "b": NOW + timedelta(hours=2), "c": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+                {"a": NOW, "b": NOW + timedelta(hours=2), "c": datetime(2026, 1, 1, tzinfo=UTC)})
     tel.commit()
     assert _where(tel, NOW) == "telemetry_readings_p20261126"
     assert _where(tel, NOW + timedelta(hours=2)) == "telemetry_readings_p20261127"  # UTC days
-    assert _where(tel, datetime(2026, 1, 1, tzinfo=timezone.utc)) == "telemetry_readings_default"
+    assert _where(tel, datetime(2026, 1, 1, tzinfo=UTC)) == "telemetry_readings_default"
 
 
 def test_rows_in_the_default_partition_move_when_their_day_gets_one(tel):
-    ts = datetime(2026, 12, 10, 6, tzinfo=timezone.utc)
+    ts = datetime(2026, 12, 10, 6, tzinfo=UTC)
     tel.execute(sa.text("INSERT INTO telemetry_readings (plant_id, ts, org_id) VALUES (7, :t, 1)"), {"t": ts})
     tel.commit()
     assert _where(tel, ts) == "telemetry_readings_default"

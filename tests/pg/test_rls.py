@@ -3,7 +3,7 @@
 Data is written by the owner; every check connects as the non-owner app role and runs raw, unscoped
 SQL, so nothing but the policies stands between the viewer and the rows.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from woms_app.core.db import SYSTEM_CONTEXT, DbContext, make_engine, set_context
 from woms_app.models import Plant
 
 pytestmark = [pytest.mark.pg, pytest.mark.parametrize("fresh_databases", ["pg"], indirect=True)]
-NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 @pytest.fixture

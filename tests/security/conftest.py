@@ -10,11 +10,22 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from tests import factories
 from woms_app.core.clock import utcnow
-from woms_app.core.db import include_name, main_session, telemetry_session
-from woms_app.models import (Account, Alert, AlertSeverity, EffPeriod, Organization, Plant, PlantDailyEnergy,
-                             PlantDailyKpi, SyncKind, SyncRun, SyncStatus, SyncTrigger, TelemetryReading, Vendor,
-                             WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff)
+from woms_app.core.db import SYSTEM_CONTEXT, include_name, main_session, telemetry_session
+from woms_app.models import (
+    Account,
+    EffPeriod,
+    Organization,
+    PlantDailyEnergy,
+    PlantDailyKpi,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+    Vendor,
+    WorkOrderPlantEff,
+)
 
 PASSWORD = "woms-demo-pass"
 ORG_A, ORG_B = "Sunrise Energy", "Helios Power"
@@ -43,31 +54,23 @@ class World:
 
 def _tenant(org_name: str, tag: str) -> Tenant:
     now = utcnow().replace(second=0, microsecond=0)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         org = s.exec(select(Organization).where(Organization.name == org_name)).one()
         account = s.exec(select(Account).where(Account.org_id == org.id)).first()
         vendor = s.exec(select(Vendor).where(Vendor.org_id == org.id)).first()
         vendor.name = f"{tag} Vendor"
         s.add(vendor)
-        plants = [Plant(org_id=org.id, vendor_id=vendor.id, external_id=f"{tag}-EXT-{i}", name=f"{tag} Plant {i}",
-                        capacity_kw=100.0 + i, latitude=12.0, longitude=77.0, timezone="UTC",
-                        current_power_kw=42.0, daily_energy_mwh=0.3, last_reading_at=now)
+        plants = [factories.plant(s, org.id, vendor.id, external_id=f"{tag}-EXT-{i}", name=f"{tag} Plant {i}",
+                                  capacity_kw=100.0 + i, latitude=12.0, longitude=77.0, current_power_kw=42.0,
+                                  daily_energy_mwh=0.3, last_reading_at=now)
                   for i in range(3)]
-        s.add_all(plants)
-        s.flush()
-        wo = WorkOrder(org_id=org.id, title=f"{tag} Work Order", description=f"{tag} description",
-                       created_by=account.id)
-        s.add(wo)
-        s.flush()
-        s.add(WorkOrderPlant(work_order_id=wo.id, plant_id=plants[0].id, assigned_by=account.id))
-        s.add(WorkOrderEvent(work_order_id=wo.id, account_id=account.id, kind="created"))
+        wo = factories.work_order(s, org.id, plants[:1], created_by=account.id, title=f"{tag} Work Order",
+                                  description=f"{tag} description")
         s.add(WorkOrderPlantEff(work_order_id=wo.id, plant_id=plants[0].id, period=EffPeriod.BEFORE,
                                 window_start=now - timedelta(days=7), window_end=now, pr=0.8, days=7,
                                 method=f"{tag} method"))
-        alert = Alert(org_id=org.id, plant_id=plants[1].id, vendor_id=vendor.id, external_id=f"{tag}-ALERT",
-                      title=f"{tag} Alert", message=f"{tag} alert message", severity=AlertSeverity.CRITICAL,
-                      started_at=now - timedelta(hours=1))
-        s.add(alert)
+        alert = factories.alert(s, plants[1], external_id=f"{tag}-ALERT", title=f"{tag} Alert",
+                                message=f"{tag} alert message", started_at=now - timedelta(hours=1))
         run = SyncRun(vendor_id=vendor.id, org_id=org.id, kind=SyncKind.TELEMETRY, trigger=SyncTrigger.SCHEDULE,
                       status=SyncStatus.FAILED, error=f"{tag} sync error", plants_total=3)
         s.add(run)
@@ -75,15 +78,16 @@ def _tenant(org_name: str, tag: str) -> Tenant:
         t = Tenant(org_id=org.id, vendor_id=vendor.id, plant_ids=[p.id for p in plants], free_plant_id=plants[2].id,
                    alert_id=alert.id, wo_id=wo.id, run_id=run.id, account_id=account.id,
                    markers=[tag, f"{tag}-EXT-0", org_name])
-    with telemetry_session() as t_s:
+    with telemetry_session(SYSTEM_CONTEXT) as t_s:
         for pid in t.plant_ids:
-            for k in range(12):
-                t_s.add(TelemetryReading(plant_id=pid, org_id=t.org_id, ts=now - timedelta(minutes=5 * k),
-                                         generation_power_kw=40.0 + k, voltage_v=600.0, current_a=10.0))
+            factories.readings(t_s, pid, t.org_id, [now - timedelta(minutes=5 * k) for k in range(12)],
+                               lambda k: 40.0 + k, voltage_v=600.0, current_a=10.0)
             t_s.add(PlantDailyEnergy(plant_id=pid, day=date.today() - timedelta(days=1), org_id=t.org_id,
                                      timezone="UTC", energy_kwh=321.0, readings_count=288, coverage_pct=100.0))
+            # a complete, final yesterday (as the hourly job leaves it): the performers rank on it
             t_s.add(PlantDailyKpi(plant_id=pid, day=date.today() - timedelta(days=1), org_id=t.org_id,
-                                  timezone="UTC", capacity_kw=100.0, pr=0.8))
+                                  timezone="UTC", capacity_kw=100.0, pr=0.8, final=True, incomplete=False,
+                                  coverage_pct=100.0, energy_kwh=321.0, yf_kwh_kwp=3.21))
     return t
 
 
@@ -98,7 +102,7 @@ def db_fingerprint() -> dict[str, str]:
     """A hash of every row of every table of both databases (what "nothing changed" compares)."""
     out = {}
     for opener in (main_session, telemetry_session):
-        with opener() as s:
+        with opener(SYSTEM_CONTEXT) as s:
             conn = s.connection()
             for name in sorted(sa.inspect(conn).get_table_names()):
                 if name == "alembic_version" or not include_name(name, "table", None):

@@ -32,6 +32,7 @@ def _attrs(r) -> dict:
                                         ({"WOMS_DEMO": "true", "WOMS_COOKIE_SECURE": "true"}, True)])
 def test_cookie_secure_in_production_mode(client, monkeypatch, env, secure):
     monkeypatch.setenv("WOMS_SECRET_KEY", "a-real-production-secret-0123456789")
+    monkeypatch.setenv("WOMS_CREDENTIALS_KEY", "UlW8vWnVVk3-0Vvs-pgXPEfd61yLiJPU6VrtsX9DMR8=")
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     reset_settings()

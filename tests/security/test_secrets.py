@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from tests.sync.conftest import point_vendors_at
 from tests.vendors.conftest import emulator, live  # noqa: F401  (fixtures)
 from woms_app.api.app import create_api
 from woms_app.core.config import get_settings
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import SyncRun, Vendor
 from woms_app.vendors import VendorManager
 
@@ -83,7 +82,7 @@ def test_no_secret_in_responses_logs_state_or_database(demo, live, caplog, tmp_p
         r = keep(c.patch(f"/api/vendors/{new_id}", json={"credentials": {"access_key": WRONG_VENDOR_SECRET}}))
         assert r.status_code == 422
         assert keep(c.post(f"/api/vendors/{ids['sungrow']}/sync")).json()["status"] == "succeeded"
-        with main_session() as s:  # stored credentials go bad: the test and a sync fail with a reason
+        with main_session(SYSTEM_CONTEXT) as s:  # stored credentials go bad: the test and a sync fail with a reason
             v = s.get(Vendor, new_id)
             from woms_app.core.security import encrypt_json
             v.credentials_encrypted = encrypt_json({**sg["credentials"], "password": WRONG_VENDOR_SECRET})
@@ -116,7 +115,7 @@ def test_no_secret_in_responses_logs_state_or_database(demo, live, caplog, tmp_p
     assert all(secrets.values()) and len(secrets) >= 11
     logs = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
     assert len(caplog.records) > 20  # the capture really saw the flow (httpx, sync, auth…)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         runs = " ".join(f"{r.error} {r.traceback}" for r in s.exec(select(SyncRun)).all())
         vendor_errors = " ".join(str(v.last_error) for v in s.exec(select(Vendor)).all())
     db_bytes = b"".join(p.read_bytes() for p in Path(str(tmp_path)).rglob("*.db*"))

@@ -8,8 +8,8 @@ A route the table below does not classify fails the test: a new route must say w
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -62,7 +62,8 @@ def _vendor_create(w: World) -> list[Call]:
 MATRIX: dict[tuple[str, str], Probe] = {
     ("GET", "/api/openapi.json"): Probe(PUBLIC),
     ("GET", "/api/docs"): Probe(PUBLIC),
-    ("GET", "/docs/oauth2-redirect"): Probe(PUBLIC),
+    ("GET", "/api/docs/init.js"): Probe(PUBLIC),
+    ("GET", "/api/origin.js"): Probe(PUBLIC),
     ("POST", "/api/login"): Probe(PUBLIC),
     ("POST", "/api/logout"): Probe(PUBLIC),
     ("GET", "/api/me"): Probe(READ, lambda w: [Call("/api/me")], org_a="scoped"),

@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import select
 
 from tests.wo_fleet import build_fleet, viewer
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.core.errors import NotFound, ValidationFailed
 from woms_app.models import AuditLog
 from woms_app.services import alerts, work_orders
@@ -13,12 +13,12 @@ from woms_app.services import alerts, work_orders
 
 @pytest.fixture
 def fleet(demo):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return build_fleet(s)
 
 
 def test_scoped_newest_first_with_filters(fleet):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         sunrise = viewer(s, "sunrise")
         page = alerts.list_alerts(s, sunrise)
         assert page.total == 3
@@ -47,7 +47,7 @@ def test_scoped_newest_first_with_filters(fleet):
 
 def test_get_is_scoped_and_shows_linked_work_order(fleet):
     alert_id = fleet.alerts["helios-critical"]
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         helios = viewer(s, "helios")
         wo = work_orders.create_work_order(s, helios, title="Fix it", plant_ids=[fleet.plants["helios-1"]],
                                            alert_id=alert_id)
@@ -61,7 +61,7 @@ def test_get_is_scoped_and_shows_linked_work_order(fleet):
 
 
 def test_govt_reads_are_audited(fleet):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         govt = viewer(s, "govt")
         assert alerts.list_alerts(s, govt).total == 6
         alerts.get_alert(s, govt, fleet.alerts["sunrise-minor"])

@@ -1,40 +1,34 @@
 """Fleet PR (Σ energy ÷ Σ reference energy over yesterday's complete plant-days, scoped) and the plain
 "did the maintenance help?" reading of work-order snapshots."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from woms_app.core.db import main_session, telemetry_session
+from tests import factories
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
 from woms_app.core.upsert import upsert
-from woms_app.models import AccountType, EffPeriod, Organization, Plant, PlantDailyKpi, Vendor
+from woms_app.models import AccountType, EffPeriod, PlantDailyKpi
 from woms_app.services import kpis
 from woms_app.services.dashboard import summary
 from woms_app.services.viewer import Viewer
 
-NOW = datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc)  # 08:30 in Kolkata, 22:00 (9 March) in Chicago
+NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 08:30 in Kolkata, 22:00 (9 March) in Chicago
 
 
 @pytest.fixture
 def fleet(db):
     """Org A: Kolkata plants a1 (complete), a2 (incomplete), a3 (not final); org B: Chicago plant b1 (complete)."""
     ids = {}
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         for org_name, plants in (("A", [("a1", "Asia/Kolkata", 100.0), ("a2", "Asia/Kolkata", 50.0),
                                         ("a3", "Asia/Kolkata", 10.0)]),
                                  ("B", [("b1", "America/Chicago", 1000.0)])):
-            org = Organization(name=org_name)
-            s.add(org)
-            s.flush()
-            v = Vendor(org_id=org.id, name=f"V{org_name}", vendor_type="solarman", base_url="http://x")
-            s.add(v)
-            s.flush()
+            org = factories.organization(s, org_name)
             ids[org_name] = org.id
             for ext, tz, cap in plants:
-                p = Plant(org_id=org.id, vendor_id=v.id, external_id=ext, name=ext, capacity_kw=cap, timezone=tz)
-                s.add(p)
-                s.flush()
+                p = factories.plant(s, org.id, external_id=ext, name=ext, capacity_kw=cap, timezone=tz)
                 ids[ext] = (p.id, tz)
 
     def row(ext, day, energy, ref, *, final=True, incomplete=False):
@@ -53,7 +47,7 @@ def fleet(db):
         row("b1", chi_yesterday, 900.0, 1000.0),  # PR 0.90, Chicago's own yesterday
         row("b1", chi_yesterday + timedelta(days=1), 1.0, 1000.0, final=False),  # Chicago's today so far
     ]
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         upsert(tel, PlantDailyKpi, rows, keys=["plant_id", "day"])
     return ids
 
@@ -63,7 +57,7 @@ def viewer(role, org_id=None):
 
 
 def test_fleet_pr_is_energy_weighted_over_complete_plant_days(fleet):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         pr = kpis.fleet_pr(s, viewer(AccountType.SUPERADMIN), now=NOW)
     # (400 + 900) / (500 + 1000) — not the mean of 0.80 and 0.90
     assert pr.pr == pytest.approx(1300 / 1500, abs=1e-4)
@@ -72,7 +66,7 @@ def test_fleet_pr_is_energy_weighted_over_complete_plant_days(fleet):
 
 
 def test_fleet_pr_is_scoped_to_the_viewers_organization(fleet):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         a = kpis.fleet_pr(s, viewer(AccountType.ORG, fleet["A"]), now=NOW)
         b = kpis.fleet_pr(s, viewer(AccountType.ORG, fleet["B"]), now=NOW)
     assert a.pr == pytest.approx(0.8) and (a.plants_counted, a.plants_total) == (1, 3)
@@ -80,7 +74,7 @@ def test_fleet_pr_is_scoped_to_the_viewers_organization(fleet):
 
 
 def test_fleet_pr_without_complete_days_is_none_and_reaches_the_dashboard(fleet):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         none = kpis.fleet_pr(s, viewer(AccountType.ORG, fleet["A"]), now=NOW + timedelta(days=5))
         dash = summary(s, viewer(AccountType.ORG, fleet["B"]))
     assert none.pr is None and (none.plants_counted, none.plants_total) == (0, 3)

@@ -4,19 +4,19 @@ a computation from scratch over the readings, and the dashboard curve reads them
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlmodel import select
 
 from tests.conftest import BOTH_DATABASES
-from tests.services.test_telemetry_query import fleet  # noqa: F401  (the same three plants, clock frozen)
 from tests.telemetry_fleet import NOW, viewer
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
 from woms_app.models import OrgPowerBucket, PlantPowerBucket, TelemetryReading
-from woms_app.services import telemetry_query as tq
+from woms_app.services import fleet_production
 from woms_app.services.telemetry import power_bucket, purge_power_buckets, refresh_power_buckets, upsert_readings
+
 
 def expected_org_buckets(tel) -> dict[tuple[int, datetime], tuple[float, int]]:
     """From scratch: per (org, bucket), the sum of each reporting plant's mean power, and the plant count."""
@@ -49,7 +49,7 @@ def assert_buckets_match(tel) -> int:
 
 def _write(plant_id: int, org_id: int, points: list[tuple[datetime, float | None]]) -> None:
     readings = [SimpleNamespace(ts=ts, generation_power_kw=kw) for ts, kw in points]
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         upsert_readings(tel, plant_id, org_id, readings)
         refresh_power_buckets(tel, plant_id, org_id, min(ts for ts, _ in points), max(ts for ts, _ in points))
 
@@ -68,7 +68,7 @@ def test_random_upserts_keep_org_buckets_equal_to_a_recomputation(fleet):
             ts = start + timedelta(minutes=5 * i, seconds=rng.choice((0, 0, 17)))
             points.append((ts, None if rng.random() < 0.1 else round(rng.uniform(0, 500), 3)))
         _write(fleet.plants[key], fleet.orgs[key.split("-")[0]], points)
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         assert assert_buckets_match(tel) > 10
         # plant rows hold exactly the buckets that have a non-missing reading
         plant_rows = tel.exec(select(PlantPowerBucket)).all()
@@ -82,11 +82,11 @@ def test_a_bucket_whose_readings_become_missing_leaves_the_sum(fleet):
     t = NOW - timedelta(hours=1)
     _write(pid, oid, [(t, 100.0), (t + timedelta(minutes=5), 200.0)])
     _write(pid2, oid, [(t, 40.0)])
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         assert stored_org_buckets(tel)[(oid, power_bucket(t))] == pytest.approx((190.0, 2))
     # the vendor corrects the plant's readings to "no value": the plant stops counting in that bucket
     _write(pid, oid, [(t, None), (t + timedelta(minutes=5), None)])
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         assert stored_org_buckets(tel)[(oid, power_bucket(t))] == pytest.approx((40.0, 1))
         assert tel.exec(select(PlantPowerBucket).where(PlantPowerBucket.plant_id == pid)).all() == []
         assert_buckets_match(tel)
@@ -98,13 +98,13 @@ def test_the_dashboard_curve_reads_the_buckets_and_old_buckets_are_purged(fleet)
     _write(pid, oid, [(t + timedelta(minutes=5 * i), 10.0 * i) for i in range(6)])
     old = NOW - timedelta(hours=60)
     _write(pid, oid, [(old, 5.0)])
-    with main_session() as s, telemetry_session() as tel:
-        curve = tq.fleet_power_today(s, tel, viewer(s, "sunrise"))
+    with main_session(SYSTEM_CONTEXT) as s, telemetry_session(SYSTEM_CONTEXT) as tel:
+        curve = fleet_production.fleet_power_today(s, tel, viewer(s, "sunrise"))
     values = {p["t"]: p["value"] for p in curve.points if p["value"] is not None}
     assert values == {"2026-03-02T11:00:00Z": 10.0, "2026-03-02T11:15:00Z": 40.0}  # (0+10+20)/3, (30+40+50)/3
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         purge_power_buckets(tel, NOW)
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         buckets = {b for _o, b in stored_org_buckets(tel)}
     assert power_bucket(old) not in buckets and len(buckets) == 2
 
@@ -126,7 +126,7 @@ def test_the_migration_fills_the_buckets_from_the_readings_already_stored(fresh_
     cfg.attributes["urls"] = {"main": fresh_databases.main_url, "telemetry": fresh_databases.telemetry_url}
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "9d4b1f6e3a27")  # the revision before the buckets
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     rows = [{"plant_id": p, "org_id": 1 + p % 2, "ts": now - timedelta(minutes=5 * i),
              "generation_power_kw": None if i % 7 == 0 else float(p * 10 + i)} for p in (1, 2, 3) for i in range(40)]
     eng = make_engine(fresh_databases.telemetry_url)
@@ -138,7 +138,7 @@ def test_the_migration_fills_the_buckets_from_the_readings_already_stored(fresh_
     eng.dispose()
     command.upgrade(cfg, "head")
     use_databases(fresh_databases.main_url, fresh_databases.telemetry_url)
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         assert assert_buckets_match(tel) >= 12
 
 
@@ -151,12 +151,12 @@ def test_deleting_a_vendor_with_its_plants_takes_them_out_of_the_fleet_curve(fle
     _write(fleet.plants["sunrise"], fleet.orgs["sunrise"], [(t, 100.0)])
     _write(fleet.plants["sunrise-2"], fleet.orgs["sunrise"], [(t, 40.0)])
     _write(fleet.plants["helios"], fleet.orgs["helios"], [(t, 7.0)])
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         vendor_id = s.get(Plant, fleet.plants["sunrise"]).vendor_id
         assert {p.id for p in s.exec(select(Plant).where(Plant.vendor_id == vendor_id)).all()} == {
             fleet.plants["sunrise"], fleet.plants["sunrise-2"]}
         delete_vendor(s, viewer(s, "admin"), vendor_id, remove_plants=True)
-    with telemetry_session() as tel:
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
         assert stored_org_buckets(tel) == {(fleet.orgs["helios"], power_bucket(t)): (7.0, 1)}
         assert assert_buckets_match(tel) == 1
         assert tel.exec(select(PlantPowerBucket)).all()[0].plant_id == fleet.plants["helios"]

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from tests.sync.conftest import vendors  # noqa: F401  (fixture)
 from tests.vendors.conftest import emulator, live  # noqa: F401  (fixtures)
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.core.security import decrypt_json
 from woms_app.models import Account, AuditLog, Plant, TelemetryReading, Vendor, VendorStatus
@@ -17,7 +17,7 @@ from woms_app.services.vendors import VendorInput
 
 
 def viewer(email: str):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return viewer_for(s, s.exec(select(Account).where(Account.email == email)).one())
 
 
@@ -34,7 +34,7 @@ def sungrow_input(live, **kw) -> VendorInput:
 
 
 def test_list_is_scoped_and_never_carries_credentials(who):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         admin = svc.list_vendors(s, who["admin"])
         sunrise = svc.list_vendors(s, who["sunrise"])
         with pytest.raises(Forbidden):
@@ -65,7 +65,7 @@ async def test_create_validates_credentials_against_the_vendor(who, live):
 
     view = await svc.create_vendor(who["helios"], sungrow_input(live))
     assert view.has_credentials and view.org_name == "Helios Power" and view.status == "ACTIVE"
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         row = s.get(Vendor, view.id)
         assert decrypt_json(row.credentials_encrypted) == live.accounts()["sungrow"]["credentials"]
         assert s.exec(select(AuditLog).where(AuditLog.entity == "vendors", AuditLog.action == "create",
@@ -86,7 +86,7 @@ async def test_edit_keeps_blank_credentials_and_revalidates_changes(who, live, v
     with pytest.raises(ValidationFailed) as e:
         await svc.update_vendor(who["helios"], sg, VendorInput(credentials={"password": "nope-nope"}))
     assert e.value.field == "credentials"
-    with main_session() as s:  # nothing stored by the refused edit
+    with main_session(SYSTEM_CONTEXT) as s:  # nothing stored by the refused edit
         assert decrypt_json(s.get(Vendor, sg).credentials_encrypted)["password"] == \
             live.accounts()["sungrow"]["credentials"]["password"]
         v = s.get(Vendor, sg)
@@ -106,18 +106,18 @@ async def test_edit_keeps_blank_credentials_and_revalidates_changes(who, live, v
 async def test_delete_refused_while_plants_use_it_unless_removed(who, vendors):  # noqa: F811
     sm = vendors["solarman"]
     await sync_vendor(sm)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         with pytest.raises(Conflict, match="5 plants use this vendor"):
             svc.delete_vendor(s, who["sunrise"], sm)
         with pytest.raises(NotFound):
             svc.delete_vendor(s, who["helios"], sm)
         with pytest.raises(Forbidden):
             svc.delete_vendor(s, who["govt"], sm)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         svc.delete_vendor(s, who["sunrise"], sm, remove_plants=True)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert s.get(Vendor, sm) is None
         assert s.exec(select(Plant).where(Plant.vendor_id == sm)).all() == []
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         plant_ids = {r for r in t.exec(select(TelemetryReading.plant_id).distinct()).all()}
     assert plant_ids == set()

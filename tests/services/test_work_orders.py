@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from tests.conftest import BOTH_DATABASES
 from tests.pg.conftest import as_app_role, pg_dbs  # noqa: F401  (fixture)
 from tests.wo_fleet import build_fleet, viewer
-from woms_app.core.db import main_engine, main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_engine, main_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.models import Alert, AuditLog, WorkOrder, WorkOrderEvent, WorkOrderPlant
 from woms_app.services import work_orders as wos
@@ -18,12 +18,12 @@ from woms_app.services import work_orders as wos
 
 @pytest.fixture
 def fleet(demo):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return build_fleet(s)
 
 
 def _create(who="sunrise", plants=("sunrise-1", "sunrise-2"), fleet=None, **kw):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         wo = wos.create_work_order(s, viewer(s, who), title=kw.pop("title", "Inverter swap"),
                                    plant_ids=[fleet.plants[p] for p in plants], **kw)
         return wo.id
@@ -31,7 +31,7 @@ def _create(who="sunrise", plants=("sunrise-1", "sunrise-2"), fleet=None, **kw):
 
 def test_create_lists_and_details_with_history_and_audit(fleet):
     wo_id = _create(fleet=fleet, description="Swap inverter 2", priority="HIGH")
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         page = wos.list_work_orders(s, v)
         assert page.total == 1 and page.items[0].id == wo_id
@@ -48,7 +48,7 @@ def test_create_lists_and_details_with_history_and_audit(fleet):
 
 def test_other_org_cannot_see_or_change_by_id(fleet):
     wo_id = _create(fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         helios = viewer(s, "helios")
         assert wos.list_work_orders(s, helios).total == 0
         with pytest.raises(NotFound):
@@ -66,7 +66,7 @@ def test_other_org_cannot_see_or_change_by_id(fleet):
 
 def test_govt_reads_are_audited_and_writes_refused(fleet):
     wo_id = _create(fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         govt = viewer(s, "govt")
         wos.get_work_order(s, govt, wo_id)
         assert s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.action == "read",
@@ -81,7 +81,7 @@ def test_govt_reads_are_audited_and_writes_refused(fleet):
 
 def test_superadmin_picks_the_org_through_the_plants(fleet):
     wo_id = _create("admin", plants=("helios-2",), fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert s.get(WorkOrder, wo_id).org_id == fleet.orgs["helios"]
         with pytest.raises(ValidationFailed, match="one organization"):
             wos.create_work_order(s, viewer(s, "admin"), title="Mixed",
@@ -92,7 +92,7 @@ def test_validation_names_the_field(fleet):
     cases = [({"title": "ab"}, "title"), ({"title": "x" * 201}, "title"), ({"priority": "URGENT"}, "priority"),
              ({"plant_ids": []}, "plant_ids"), ({"plant_ids": ["x"]}, "plant_ids"),
              ({"description": "d" * 5001}, "description")]
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         for kw, field in cases:
             args = {"title": "Valid title", "plant_ids": [fleet.plants["sunrise-1"]], **kw}
@@ -104,19 +104,19 @@ def test_validation_names_the_field(fleet):
 
 def test_plant_on_another_active_wo_is_refused_with_a_clear_message(fleet):
     first = _create(fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         with pytest.raises(Conflict) as exc:
             wos.create_work_order(s, v, title="Second", plant_ids=[fleet.plants["sunrise-3"], fleet.plants["sunrise-2"]])
         assert exc.value.message == f"Plant Sunrise plant 2 is already on active work order #{first} 'Inverter swap'"
-    with main_session() as s:  # nothing was written
+    with main_session(SYSTEM_CONTEXT) as s:  # nothing was written
         assert len(s.exec(select(WorkOrder)).all()) == 1
         v = viewer(s, "sunrise")
         second = wos.create_work_order(s, v, title="Second", plant_ids=[fleet.plants["sunrise-3"]]).id
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         with pytest.raises(Conflict, match=f"#{first} 'Inverter swap'"):
             wos.assign_plant(s, viewer(s, "sunrise"), second, fleet.plants["sunrise-1"])
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         opts = {o.name: o for o in wos.plant_options(s, viewer(s, "sunrise"))}
         assert opts["Sunrise plant 1"].busy_work_order_id == first
         assert opts["Sunrise plant 3"].busy_message.endswith(f"#{second} 'Second'")
@@ -125,18 +125,18 @@ def test_plant_on_another_active_wo_is_refused_with_a_clear_message(fleet):
 def test_database_index_refuses_when_the_python_check_is_bypassed(fleet, monkeypatch):
     first = _create(fleet=fleet)
     monkeypatch.setattr(wos, "_refuse_busy", lambda *a, **k: None)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         with pytest.raises(Conflict) as exc:
             wos.create_work_order(s, viewer(s, "sunrise"), title="Race", plant_ids=[fleet.plants["sunrise-1"]])
     assert exc.value.message == f"Plant Sunrise plant 1 is already on active work order #{first} 'Inverter swap'"
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(WorkOrder)).all()) == 1
 
 
 @BOTH_DATABASES
 def test_simultaneous_assignments_leave_exactly_one_active(demo):
     """Two writers put one free plant on two work orders at the same instant: one wins, the other gets 409."""
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         fleet = build_fleet(s, n_plants=3)
     wo_a = _create("helios", plants=("helios-2",), fleet=fleet, title="Helios A")
     wo_b = _create("admin", plants=("helios-3",), fleet=fleet, title="Helios B")
@@ -146,7 +146,7 @@ def test_simultaneous_assignments_leave_exactly_one_active(demo):
 
     def attempt(wo_id, who):
         try:
-            with main_session() as s:
+            with main_session(SYSTEM_CONTEXT) as s:
                 v = viewer(s, who)
                 barrier.wait(timeout=10)
                 wos.assign_plant(s, v, wo_id, plant)
@@ -164,14 +164,14 @@ def test_simultaneous_assignments_leave_exactly_one_active(demo):
     title = {wo_a: "Helios A", wo_b: "Helios B"}[winner]
     conflict = next(r[1] for r in results if r[0] == "conflict")
     assert conflict == f"Plant Helios plant 1 is already on active work order #{winner} '{title}'"
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         active = s.exec(select(WorkOrderPlant).where(WorkOrderPlant.plant_id == plant, WorkOrderPlant.is_active)).all()
         assert [r.work_order_id for r in active] == [winner]
 
 
 def test_transitions_history_and_release_of_plants(fleet):
     wo_id = _create(fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         with pytest.raises(Conflict, match="cannot move to done"):
             wos.change_status(s, v, wo_id, "DONE")
@@ -180,7 +180,7 @@ def test_transitions_history_and_release_of_plants(fleet):
         assert exc.value.field == "status"
         wo = wos.change_status(s, v, wo_id, "IN_PROGRESS", note="crew on site")
         assert wo.status.value == "IN_PROGRESS" and wo.closed_at is None
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         wo = wos.change_status(s, v, wo_id, "done")
         assert wo.closed_at is not None
@@ -188,7 +188,7 @@ def test_transitions_history_and_release_of_plants(fleet):
             wos.change_status(s, v, wo_id, "CANCELLED")
         with pytest.raises(Conflict, match="is done"):
             wos.assign_plant(s, v, wo_id, fleet.plants["sunrise-3"])
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         d = wos.get_work_order(s, viewer(s, "sunrise"), wo_id)
         assert not any(p.is_active for p in d.plants)
         assert all(p.deactivated_by == "ops@sunrise.demo.woms" for p in d.plants)
@@ -203,13 +203,13 @@ def test_transitions_history_and_release_of_plants(fleet):
 
 def test_cancel_from_open_and_deactivate_then_reassign(fleet):
     wo_id = _create(fleet=fleet)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         wos.deactivate_plant(s, v, wo_id, fleet.plants["sunrise-2"])
         with pytest.raises(Conflict, match="not active"):
             wos.deactivate_plant(s, v, wo_id, fleet.plants["sunrise-2"])
     other = _create(plants=("sunrise-2",), fleet=fleet, title="Other")  # freed by the deactivation
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         wos.deactivate_plant(s, v, other, fleet.plants["sunrise-2"])
         wos.assign_plant(s, v, wo_id, fleet.plants["sunrise-2"])
@@ -218,7 +218,7 @@ def test_cancel_from_open_and_deactivate_then_reassign(fleet):
         with pytest.raises(ValidationFailed, match="another organization"):
             wos.assign_plant(s, viewer(s, "admin"), wo_id, fleet.plants["helios-1"])
         wos.change_status(s, v, wo_id, "CANCELLED")
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         d = wos.get_work_order(s, viewer(s, "sunrise"), wo_id)
         assert d.summary.status.value == "CANCELLED" and d.summary.closed_at is not None
         kinds = [h.kind for h in d.history]
@@ -229,10 +229,10 @@ def test_cancel_from_open_and_deactivate_then_reassign(fleet):
 def test_list_filters_search_and_pagination(fleet):
     ids = [_create(plants=(f"sunrise-{i}",), fleet=fleet, title=f"Job {i}", priority=p)
            for i, p in ((1, "LOW"), (2, "HIGH"), (3, "HIGH"))]
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         wos.change_status(s, v, ids[0], "IN_PROGRESS")
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         assert [w.id for w in wos.list_work_orders(s, v).items] == ids[::-1]  # newest first
         assert wos.list_work_orders(s, v, priority="HIGH").total == 2
@@ -252,7 +252,7 @@ def test_list_filters_search_and_pagination(fleet):
 
 def test_create_from_alert_prefills_and_links(fleet):
     alert_id = fleet.alerts["sunrise-critical"]
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         draft = wos.draft_from_alert(s, v, alert_id)
         assert draft.priority.value == "CRITICAL" and draft.plant_ids == [fleet.plants["sunrise-1"]]
@@ -261,7 +261,7 @@ def test_create_from_alert_prefills_and_links(fleet):
         wo = wos.create_work_order(s, v, title=draft.title, description=draft.description, priority=draft.priority,
                                    plant_ids=draft.plant_ids, alert_id=draft.alert_id)
         wo_id = wo.id
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
         assert s.get(Alert, alert_id).work_order_id == wo_id
         d = wos.get_work_order(s, v, wo_id)
@@ -275,7 +275,7 @@ def test_create_from_alert_prefills_and_links(fleet):
         with pytest.raises(ValidationFailed, match="another organization"):
             wos.create_work_order(s, viewer(s, "admin"), title="Mismatch", plant_ids=[fleet.plants["helios-3"]],
                                   alert_id=fleet.alerts["sunrise-minor"])
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         events = s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == wo_id)).all()
         assert all(e.account_id is not None for e in events)
 
@@ -289,14 +289,14 @@ def test_writes_are_announced_on_the_change_feed_after_commit_only(fleet):
         wo_id = _create(fleet=fleet)
         assert [(c.org_id, set(c.topics)) for c in seen] == [(fleet.orgs["sunrise"], {"work_orders", "plants"})]
         seen.clear()
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             wos.change_status(s, viewer(s, "sunrise"), wo_id, "IN_PROGRESS")
         assert [set(c.topics) for c in seen] == [{"work_orders"}]
         seen.clear()
         with pytest.raises(Conflict):  # refused: rolled back, nothing announced
             _create(plants=("sunrise-1",), fleet=fleet, title="Busy")
         assert seen == []
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             wos.create_work_order(s, viewer(s, "admin"), title="From alert", plant_ids=[fleet.plants["helios-1"]],
                                   alert_id=fleet.alerts["helios-critical"])
         assert [(c.org_id, set(c.topics)) for c in seen] == [(fleet.orgs["helios"], {"work_orders", "plants", "alerts"})]
@@ -312,7 +312,7 @@ def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_db
     from woms_app.services.seed import seed_demo
 
     use_databases(pg_dbs.main_url, pg_dbs.telemetry_url)
-    with main_session() as s:  # as the owner: demo data
+    with main_session(SYSTEM_CONTEXT) as s:  # as the owner: demo data
         seed_demo(s)
         fleet = build_fleet(s)
     use_databases(as_app_role(pg_dbs.main_url), as_app_role(pg_dbs.telemetry_url))
@@ -322,7 +322,7 @@ def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_db
         b = _create("sunrise", plants=("sunrise-2",), fleet=fleet, title="RLS B")
         with Session(main_engine()) as s:  # the policies bind this connection: no viewer context, no rows
             assert s.exec(select(WorkOrder)).all() == []
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             assert wos.list_work_orders(s, viewer(s, "helios")).total == 0
             assert wos.list_work_orders(s, viewer(s, "govt")).total == 2
             with pytest.raises(Conflict, match=f"#{a} 'RLS A'"):
@@ -330,15 +330,15 @@ def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_db
         monkey_free = wos._refuse_busy
         wos._refuse_busy = lambda *args, **kw: None  # let the database index answer
         try:
-            with main_session() as s:
+            with main_session(SYSTEM_CONTEXT) as s:
                 with pytest.raises(Conflict, match=f"#{a} 'RLS A'"):
                     wos.assign_plant(s, viewer(s, "sunrise"), b, fleet.plants["sunrise-1"])
         finally:
             wos._refuse_busy = monkey_free
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             v = viewer(s, "sunrise")
             wos.change_status(s, v, a, "CANCELLED")
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             v = viewer(s, "sunrise")
             wos.assign_plant(s, v, b, fleet.plants["sunrise-1"])  # freed by the cancellation
             d = wos.get_work_order(s, v, a)

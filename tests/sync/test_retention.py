@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
+from woms_app.core.timezones import zone
 from woms_app.models import Plant, PlantDailyEnergy, TelemetryReading, Vendor
 from woms_app.services import retention
 from woms_app.services.retention import run_retention
-from woms_app.services.telemetry import day_aggregate, upsert_readings, zone
+from woms_app.services.telemetry import day_aggregate, upsert_readings
 from woms_app.services.viewer import SYSTEM
 
 
@@ -29,7 +30,7 @@ def _row_delete_retention(request):
 
 
 def make_plant(tz: str) -> Plant:
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = s.exec(select(Vendor)).first()
         p = Plant(org_id=v.org_id, vendor_id=v.id, external_id=f"x-{tz}", name=f"Plant {tz}", capacity_kw=100,
                   timezone=tz)
@@ -49,39 +50,39 @@ def add_readings(plant: Plant, start: datetime, end: datetime, step=timedelta(mi
     while ts < end:
         if not skip(ts):
             rows.append(SimpleNamespace(ts=ts, generation_power_kw=power(ts), voltage_v=230.0, current_a=1.0,
-                                        temperature_c=20.0, irradiance_w_m2=None))
+                                        module_temperature_c=20.0, irradiance_w_m2=None))
         ts += step
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         return upsert_readings(t, plant.id, plant.org_id, rows)
 
 
 def raw_days(plant: Plant) -> dict[date, float]:
     tz = zone(plant.timezone)
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         stamps = t.exec(select(TelemetryReading.ts).where(TelemetryReading.plant_id == plant.id)).all()
         days = sorted({ts.astimezone(tz).date() for ts in stamps})
         return {d: day_aggregate(t, plant.id, d, tz).energy_kwh for d in days}
 
 
 def rollups(plant: Plant) -> dict[date, PlantDailyEnergy]:
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         return {r.day: r for r in t.exec(select(PlantDailyEnergy).where(PlantDailyEnergy.plant_id == plant.id)).all()}
 
 
 def stamps(plant: Plant) -> list[datetime]:
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         return list(t.exec(select(TelemetryReading.ts).where(TelemetryReading.plant_id == plant.id)
                            .order_by(TelemetryReading.ts)).all())
 
 
 def retain(now: datetime):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return run_retention(s, telemetry_session, SYSTEM, now=now)
 
 
 def test_rollup_equals_raw_energy_keeps_24h_and_is_idempotent(demo):
     plant = make_plant("Asia/Kolkata")
-    now = datetime(2026, 6, 10, 9, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 10, 9, 2, tzinfo=UTC)
     # three days of 5-minute readings with a 2-hour gap
     gap = (now - timedelta(hours=40), now - timedelta(hours=38))
     add_readings(plant, now - timedelta(hours=72), now, skip=lambda ts: gap[0] <= ts < gap[1])
@@ -121,8 +122,8 @@ def test_rollup_equals_raw_energy_keeps_24h_and_is_idempotent(demo):
 def test_dst_days_have_their_real_length(demo, day, hours):
     plant = make_plant("Europe/Berlin")
     tz = zone(plant.timezone)
-    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
     n = add_readings(plant, start, end, power=lambda ts: 10.0)
     assert n == hours * 12
     retain(end + timedelta(hours=25))  # everything purged
@@ -136,7 +137,7 @@ def test_dst_days_have_their_real_length(demo, day, hours):
 
 def test_a_failed_rollup_deletes_nothing(demo, monkeypatch):
     plant = make_plant("UTC")
-    now = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     add_readings(plant, now - timedelta(hours=30), now)
     before = stamps(plant)
 
@@ -159,7 +160,7 @@ def test_retention_after_a_real_sync(vendors):
     from woms_app.services.sync import sync_vendor
 
     asyncio.run(sync_vendor(vendors["sungrow"]))
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         plants = s.exec(select(Plant).where(Plant.vendor_id == vendors["sungrow"])).all()
     raw = {p.id: raw_days(p) for p in plants}
     now = utcnow() + timedelta(hours=6)
@@ -169,5 +170,5 @@ def test_retention_after_a_real_sync(vendors):
         for day, energy in raw[p.id].items():
             assert rows[day].energy_kwh == pytest.approx(energy, abs=1e-6)
         assert all(ts >= now - timedelta(hours=24) for ts in stamps(p))
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         assert t.exec(select(sa.func.count()).select_from(TelemetryReading)).one() > 0

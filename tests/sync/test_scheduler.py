@@ -8,7 +8,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import select
 
 from tests.conftest import BOTH_DATABASES
-from woms_app.core.db import main_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Organization, SyncRun, SyncStatus, SyncTrigger, Vendor, VendorStatus
 from woms_app.scheduler import runner
 from woms_app.scheduler.leader import LeaderLock
@@ -16,13 +16,13 @@ from woms_app.scheduler.runner import WomsScheduler
 
 
 def vendor_ids() -> dict[str, int]:
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return {v.vendor_type: v.id for v in s.exec(select(Vendor)).all()}
 
 
 async def test_jobs_registered_with_the_vendor_intervals(demo):
     ids = vendor_ids()
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = s.get(Vendor, ids["sungrow"])
         v.poll_interval_s, v.alert_interval_s = 600, 90
         s.add(v)
@@ -43,7 +43,7 @@ async def test_jobs_registered_with_the_vendor_intervals(demo):
                              f"telemetry:{sg}": 600, f"alerts:{sg}": 90}
 
         # auto-sync off for Helios, Sunrise's vendor needs credentials → their jobs go on the next heartbeat
-        with main_session() as s:
+        with main_session(SYSTEM_CONTEXT) as s:
             helios = s.exec(select(Organization).where(Organization.name == "Helios Power")).one()
             helios.auto_sync_enabled = False
             s.add(helios)
@@ -92,7 +92,7 @@ async def test_startup_sync_runs_every_schedulable_vendor(vendors):
     try:
         for _ in range(200):
             await asyncio.sleep(0.05)
-            with main_session() as s:
+            with main_session(SYSTEM_CONTEXT) as s:
                 done = s.exec(select(SyncRun).where(SyncRun.status != SyncStatus.RUNNING)).all()
             if len(done) == 2:
                 break
@@ -107,5 +107,5 @@ async def test_lifespan_does_nothing_when_disabled(demo, monkeypatch):
 
     reset_settings()
     await asyncio.wait_for(runner.scheduler_lifespan(), 1)  # returns at once
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert s.exec(select(SyncRun)).all() == []

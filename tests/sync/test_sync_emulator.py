@@ -14,17 +14,29 @@ from tests.conftest import BOTH_DATABASES, migrate, use_databases
 from tests.services.test_power_buckets import assert_buckets_match
 from tests.sync.conftest import point_vendors_at, runs, snapshot
 from woms_app.core import clock
-from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.db import SYSTEM_CONTEXT, main_session, telemetry_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound
 from woms_app.core.security import encrypt_json
-from woms_app.models import (Account, Alert, Plant, SyncRun, SyncStatus, SyncTrigger, TelemetryReading, Vendor,
-                             VendorStatus, WorkOrder, WorkOrderEvent, WorkOrderPlant)
-from woms_app.services import sync as sync_service
+from woms_app.models import (
+    Account,
+    Alert,
+    Plant,
+    SyncStatus,
+    SyncTrigger,
+    TelemetryReading,
+    Vendor,
+    VendorStatus,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderPlant,
+)
 from woms_app.services.auth import viewer_for
 from woms_app.services.seed import seed_demo
-from woms_app.services.sync import sync_vendor
+from woms_app.services.sync import schedule, stage_telemetry, sync_vendor
 
-FAST = {"timeout_s": 1.0}
+# short limit windows: quick rate-limit faults; a 2.5 s timeout (1 s timed out healthy requests on a loaded machine:
+# the emulator computes a plant-day of frames per request), so the timeout faults delay their answer 5 s
+FAST = {"timeout_s": 2.5, "rate_limit_windows": {"2101002": 0.5, "E901": 0.5}}
 
 
 def freeze_recent():
@@ -37,7 +49,7 @@ def freeze_recent():
 
 
 def viewer(email: str):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         return viewer_for(s, s.exec(select(Account).where(Account.email == email)).one())
 
 
@@ -55,15 +67,15 @@ async def test_sync_twice_stores_everything_once(vendors, changes):
     assert sum(r.readings_upserted for r in again) <= 10
     assert snapshot() == once
     assert len(once["plants"]) == 10 and len(once["readings"]) == len(set((r[0], r[1]) for r in once["readings"]))
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         n = t.exec(select(sa.func.count()).select_from(TelemetryReading)).one()
         distinct = t.exec(select(sa.func.count()).select_from(
             select(TelemetryReading.plant_id, TelemetryReading.ts).distinct().subquery())).one()
     assert n == distinct == len(once["readings"])
-    with telemetry_session() as t:  # the fleet curve's buckets, maintained by both runs, match the readings
+    with telemetry_session(SYSTEM_CONTEXT) as t:  # the fleet curve's buckets, maintained by both runs, match the readings
         assert assert_buckets_match(t) > 100
     # plants carry current metrics
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         plants = s.exec(select(Plant)).all()
     assert all(p.last_reading_at is not None and p.current_power_kw is not None and p.daily_energy_mwh is not None
                for p in plants)
@@ -75,7 +87,7 @@ async def test_sync_twice_stores_everything_once(vendors, changes):
 async def test_cancel_half_way_then_rerun_equals_one_clean_run(vendors, live, tmp_path):
     at = freeze_recent()
     sm = vendors["solarman"]
-    with main_session() as s:  # one plant at a time, so "half-way" is a real middle
+    with main_session(SYSTEM_CONTEXT) as s:  # one plant at a time, so "half-way" is a real middle
         v = s.get(Vendor, sm)
         v.max_concurrency = 1
         s.add(v)
@@ -87,10 +99,10 @@ async def test_cancel_half_way_then_rerun_equals_one_clean_run(vendors, live, tm
     main_url, tel_url = f"sqlite:///{tmp_path / 'b.db'}", f"sqlite:///{tmp_path / 'b_tel.db'}"
     migrate(main_url, tel_url)
     use_databases(main_url, tel_url)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         seed_demo(s)
     ids = point_vendors_at(live.url)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = s.get(Vendor, ids["solarman"])
         v.max_concurrency = 1
         s.add(v)
@@ -146,7 +158,7 @@ FAULTS = [
     ("http_500", "sungrow", {"count": 1}, SyncStatus.SUCCEEDED, 0),  # one transient retry
     ("malformed_json", "solarman", {"count": 1, "path": "/station/v1.0/history"}, SyncStatus.FAILED, 1),
     ("malformed_json", "sungrow", {"count": 1, "path": "getDevicePointMinuteDataList"}, SyncStatus.FAILED, 1),
-    ("timeout", "solarman", {"count": 1, "delay_s": 2.0, "path": "/station/v1.0/history"}, SyncStatus.FAILED, 1),
+    ("timeout", "solarman", {"count": 1, "delay_s": 5.0, "path": "/station/v1.0/history"}, SyncStatus.FAILED, 1),
     ("nan_values", "sungrow", {"duration_s": 30, "path": "getDevicePointMinuteDataList"}, SyncStatus.SUCCEEDED, 0),
     ("duplicates", "solarman", {"duration_s": 30}, SyncStatus.SUCCEEDED, 0),
     ("alertv2_unsupported", "solarman", {"duration_s": 30}, SyncStatus.SUCCEEDED, 0),
@@ -161,13 +173,13 @@ async def test_each_fault_kind_gives_the_right_run_status_and_other_plants_compl
     r = await sync_vendor(vendors[vendor], adapter_options=FAST)
     run = runs()[-1]
     assert (r.status, run.status) == (status, status), r.error
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = s.get(Vendor, vendors[vendor])
     if failing is None:
         assert r.plants_done == 0 and v.status == VendorStatus.FAILING and run.error
         return
     assert run.plants_total == 5 and run.plants_failed == failing and run.plants_done == 5 - failing
-    with telemetry_session() as t:
+    with telemetry_session(SYSTEM_CONTEXT) as t:
         with_data = t.exec(select(sa.func.count(sa.distinct(TelemetryReading.plant_id)))).one()
         values = t.exec(select(TelemetryReading.generation_power_kw)).all()
     assert with_data == 5 - failing
@@ -182,7 +194,7 @@ async def test_each_fault_kind_gives_the_right_run_status_and_other_plants_compl
 
 
 async def test_rejected_credentials_mark_the_vendor_and_the_scheduler_skips_it(vendors):
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         v = s.get(Vendor, vendors["sungrow"])
         v.credentials_encrypted = encrypt_json({"appkey": "nope", "access_key": "nope", "username": "x",
                                                 "password": "bad-password-123"})
@@ -190,13 +202,13 @@ async def test_rejected_credentials_mark_the_vendor_and_the_scheduler_skips_it(v
     r = await sync_vendor(vendors["sungrow"])
     assert r.status == SyncStatus.FAILED and r.error.startswith("Credentials rejected")
     assert "bad-password-123" not in r.error
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         assert s.get(Vendor, vendors["sungrow"]).status == VendorStatus.NEEDS_CREDENTIALS
-        assert [v.id for v in sync_service.schedulable_vendors(s)] == [vendors["solarman"]]
+        assert [v.id for v in schedule.schedulable_vendors(s)] == [vendors["solarman"]]
 
 
 async def test_a_bug_is_errored_with_its_traceback_and_other_plants_complete(vendors, monkeypatch):
-    real = sync_service.upsert_readings
+    real = stage_telemetry.upsert_readings
     calls = {"n": 0}
 
     def flaky(tsession, plant_id, org_id, readings):
@@ -205,8 +217,8 @@ async def test_a_bug_is_errored_with_its_traceback_and_other_plants_complete(ven
             raise ZeroDivisionError("boom")
         return real(tsession, plant_id, org_id, readings)
 
-    monkeypatch.setattr(sync_service, "upsert_readings", flaky)
-    r = await sync_vendor(vendors["solarman"])
+    monkeypatch.setattr(stage_telemetry, "upsert_readings", flaky)
+    await sync_vendor(vendors["solarman"])
     run = runs()[-1]
     assert run.status == SyncStatus.ERRORED and "ZeroDivisionError" in run.traceback
     assert run.plants_done == 4 and run.plants_failed == 1
@@ -220,7 +232,7 @@ async def test_failing_and_recovery_are_logged_once_each(vendors, live, caplog):
     live.admin("DELETE", "/faults")
     for _ in range(2):
         assert (await sync_vendor(vendors["sungrow"], adapter_options=FAST)).status == SyncStatus.SUCCEEDED
-    msgs = [r.getMessage() for r in caplog.records if r.name == "woms_app.services.sync"]
+    msgs = [r.getMessage() for r in caplog.records if r.name == "woms_app.services.sync.run"]
     assert sum("started failing" in m for m in msgs) == 1
     assert sum("recovered" in m for m in msgs) == 1
 
@@ -228,7 +240,7 @@ async def test_failing_and_recovery_are_logged_once_each(vendors, live, caplog):
 async def test_alerts_dedupe_resolve_and_link_to_the_active_work_order(vendors, live):
     sm = vendors["solarman"]
     await sync_vendor(sm)
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         plant = s.exec(select(Plant).where(Plant.vendor_id == sm, Plant.external_id == "61200002")).one()
         wo = WorkOrder(org_id=plant.org_id, title="Inverter check")
         s.add(wo)
@@ -240,7 +252,7 @@ async def test_alerts_dedupe_resolve_and_link_to_the_active_work_order(vendors, 
                                                    "name": "Injected Arc Fault"})
     r = await sync_vendor(sm)
     assert r.alerts.new == 1 and r.alerts.linked == 1
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         alert = s.exec(select(Alert).where(Alert.title == "Injected Arc Fault")).one()
         assert alert.plant_id == plant_id and alert.work_order_id == wo_id and alert.status.value == "ACTIVE"
         events = s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == wo_id)).all()
@@ -251,7 +263,7 @@ async def test_alerts_dedupe_resolve_and_link_to_the_active_work_order(vendors, 
     live.admin("POST", f"/alerts/{injected['id']}/clear")
     r = await sync_vendor(sm)
     assert r.alerts.resolved == 1
-    with main_session() as s:
+    with main_session(SYSTEM_CONTEXT) as s:
         alert = s.exec(select(Alert).where(Alert.title == "Injected Arc Fault")).one()
         assert alert.status.value == "RESOLVED" and alert.resolved_at is not None
         assert len(s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == wo_id)).all()) == 1

@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # allow plain `pytest` without an installed packa
 import socket
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,6 +21,7 @@ from woms_app.emulator.app import create_app
 from woms_app.emulator.demo import demo_vendor_accounts
 from woms_app.emulator.state import Config
 from woms_app.vendors.limiter import reset_limiters
+from woms_app.vendors.solarman import reset_caches
 
 
 class LiveEmulator:
@@ -75,9 +76,14 @@ def live(emulator: LiveEmulator) -> Iterator[LiveEmulator]:
     emulator.admin("POST", "/reset")
     emulator.admin("POST", "/config", json={
         "latency_s": 0.0, "solarman_limit": [300, 10.0], "sungrow_limit": [14400, 3600.0], "sungrow_burst": None,
-        "solarman_frame_type": "both", "clock_offset_s": 0.0, "solarman_token_ttl_s": 5183999,
-        "sungrow_token_ttl_s": 86400})
+        "solarman_frame_type": "both", "clock_offset_s": 0.0, "sungrow_missing_methods": [],
+        "solarman_token_ttl_s": 5183999,
+        "sungrow_token_ttl_s": 86400, "solarman_token_max_calls": None, "sungrow_token_max_calls": None,
+        "solarman_login_kills_older": False, "sungrow_login_kills_older": False,
+        "solarman_allowance": 10_000_000})
     reset_limiters()
+    reset_caches()
     yield emulator
     emulator.admin("DELETE", "/faults")
     reset_limiters()
+    reset_caches()

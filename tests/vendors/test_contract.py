@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -85,7 +85,7 @@ def check_readings(readings: list[Reading], start: datetime, end: datetime, capa
 
 async def test_telemetry_last_day(adapter):
     plants = await adapter.list_plants()
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     start = end - timedelta(hours=24)
     for p in (next(p for p in plants if p.has_irradiance_sensor), next(p for p in plants if not p.has_irradiance_sensor)):
         readings = await adapter.get_telemetry(p, start, end)
@@ -103,7 +103,7 @@ async def test_telemetry_last_day(adapter):
 async def test_telemetry_window_across_local_days_is_exact_and_repeatable(adapter):
     plants = await adapter.list_plants()
     p = next(p for p in plants if p.timezone == "Asia/Kolkata")
-    end = (datetime.now(timezone.utc) - timedelta(days=2)).replace(minute=7, second=0, microsecond=0)
+    end = (datetime.now(UTC) - timedelta(days=2)).replace(minute=7, second=0, microsecond=0)
     start = end - timedelta(hours=7, minutes=30)
     a = await adapter.get_telemetry(p, start, end)
     b = await adapter.get_telemetry(p, start, end)
@@ -121,7 +121,7 @@ async def test_telemetry_requires_aware_datetimes(adapter):
 
 async def test_alerts_normalized_and_live_injection(adapter, live):
     plants = await adapter.list_plants()
-    since = datetime.now(timezone.utc) - timedelta(days=10)
+    since = datetime.now(UTC) - timedelta(days=10)
     alerts = await adapter.get_alerts(plants, since)
     assert alerts, "ten days of a five-plant fleet produce some alarms"
     ids = {p.external_id for p in plants}
@@ -138,11 +138,11 @@ async def test_alerts_normalized_and_live_injection(adapter, live):
     target = plants[1]
     injected = live.admin("POST", "/alerts", json={"vendor": adapter.vendor_type, "plant_id": int(target.external_id),
                                                      "name": "Injected Inverter Fault", "severity": "critical"})
-    now_alerts = await adapter.get_alerts([target], datetime.now(timezone.utc) - timedelta(minutes=5))
+    now_alerts = await adapter.get_alerts([target], datetime.now(UTC) - timedelta(minutes=5))
     mine = [a for a in now_alerts if a.title == "Injected Inverter Fault"]
     assert len(mine) == 1 and mine[0].status == "ACTIVE" and mine[0].severity == "critical"
     live.admin("POST", f"/alerts/{injected['id']}/clear")
-    later = await adapter.get_alerts([target], datetime.now(timezone.utc) - timedelta(minutes=5))
+    later = await adapter.get_alerts([target], datetime.now(UTC) - timedelta(minutes=5))
     (cleared,) = [a for a in later if a.external_id == mine[0].external_id]
     assert cleared.status == "RESOLVED" and cleared.resolved_at is not None
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,7 +96,7 @@ def test_station_frames_watts_to_kw_and_epoch_utc():
     frames = sm.parse_station_frames(body("station_history_frame.json"), AMS)
     assert len(frames) == 3
     ts, vals = frames[0]
-    assert ts == datetime.fromtimestamp(1732607100, tz=timezone.utc)
+    assert ts == datetime.fromtimestamp(1732607100, tz=UTC)
     assert ts.tzinfo is not None
     assert vals["generation_power_kw"] == pytest.approx(1.21)
     assert vals["irradiance_w_m2"] == 38.0
@@ -122,7 +122,7 @@ def test_station_daily_energy():
 def test_device_frames_units_and_epoch_string():
     frames = sm.parse_device_frames(body("device_history_frame.json"), AMS, sm.INVERTER_KEY_MAP)
     ts, v = frames[0]
-    assert ts == datetime.fromtimestamp(1732607100, tz=timezone.utc)
+    assert ts == datetime.fromtimestamp(1732607100, tz=UTC)
     assert v["voltage_v"] == pytest.approx(230.4)
     assert v["current_a"] == pytest.approx(1.71)
     assert v["inverter_temperature_c"] == pytest.approx(18.9)
@@ -131,7 +131,7 @@ def test_device_frames_units_and_epoch_string():
 
 def test_device_frames_local_time_collect_time_uses_plant_zone():
     frames = sm.parse_device_frames(body("device_history_frame_localtime.json"), AMS, sm.INVERTER_KEY_MAP)
-    assert frames[0][0] == datetime(2024, 11, 26, 7, 45, tzinfo=timezone.utc)  # 08:45 CET
+    assert frames[0][0] == datetime(2024, 11, 26, 7, 45, tzinfo=UTC)  # 08:45 CET
 
 
 def test_device_frames_unit_scaling_kw_and_kv():
@@ -147,8 +147,8 @@ def test_empty_device_history_is_empty():
 
 
 def test_combine_inverters_mean_voltage_sum_current():
-    a = [(datetime(2024, 1, 1, tzinfo=timezone.utc), {"voltage_v": 230.0, "current_a": 10.0, "generation_power_kw": 2.0})]
-    b = [(datetime(2024, 1, 1, tzinfo=timezone.utc), {"voltage_v": 232.0, "current_a": 5.0, "generation_power_kw": 1.0})]
+    a = [(datetime(2024, 1, 1, tzinfo=UTC), {"voltage_v": 230.0, "current_a": 10.0, "generation_power_kw": 2.0})]
+    b = [(datetime(2024, 1, 1, tzinfo=UTC), {"voltage_v": 232.0, "current_a": 5.0, "generation_power_kw": 1.0})]
     (_, v), = sm.combine_inverters([a, b])
     assert v["voltage_v"] == 231.0 and v["current_a"] == 15.0 and v["generation_power_kw"] == 3.0
 
@@ -158,8 +158,8 @@ def test_alert_v2_status_severity_times():
     a, b = alerts
     assert a.external_id == "v2:550091" and a.plant_external_id == "61234567"
     assert a.status == "RESOLVED" and a.severity == "minor" and a.category == "grid"
-    assert a.started_at == datetime.fromtimestamp(1732281330, tz=timezone.utc)
-    assert a.resolved_at == datetime.fromtimestamp(1732282110, tz=timezone.utc)
+    assert a.started_at == datetime.fromtimestamp(1732281330, tz=UTC)
+    assert a.resolved_at == datetime.fromtimestamp(1732282110, tz=UTC)
     assert b.status == "ACTIVE" and b.resolved_at is None and b.severity == "major"
     assert b.category == "communication"
     assert "Logger offline" in b.message
@@ -168,4 +168,4 @@ def test_alert_v2_status_severity_times():
 def test_alert_v1_fallback_parses_string_epoch_and_influence():
     (a,) = sm.parse_alerts_v1(body("station_alert_v1.json"), "61234567")
     assert a.status == "ACTIVE" and a.severity == "critical"  # level 2 + influence 3
-    assert a.started_at == datetime.fromtimestamp(1732281330, tz=timezone.utc)
+    assert a.started_at == datetime.fromtimestamp(1732281330, tz=UTC)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,7 +101,7 @@ def test_minute_data_inverter_local_time_to_utc():
     rows = sg.parse_minute_data(check_sungrow(body("minute_data_inverter.json")), tz, sg.INVERTER_POINT_MAP)
     frames = rows["1234567_1_1_1"]
     ts, v = frames[0]
-    assert ts == datetime(2024, 11, 26, 9, 0, tzinfo=timezone.utc)  # 10:00 at GMT+1
+    assert ts == datetime(2024, 11, 26, 9, 0, tzinfo=UTC)  # 10:00 at GMT+1
     assert v["generation_power_kw"] == pytest.approx(28.811)
     assert v["voltage_v"] == pytest.approx(232.9) and v["current_a"] == pytest.approx(41.7)
     assert v["inverter_temperature_c"] == pytest.approx(35.2)
@@ -114,7 +114,7 @@ def test_minute_data_plant_quirks_half_hour_zone_omitted_points_dashes():
     assert [r.ts for r in readings] == sorted(r.ts for r in readings)
     assert len(readings) == 4  # duplicate collapsed
     first = readings[0]
-    assert first.ts == datetime(2024, 11, 26, 4, 25, tzinfo=timezone.utc)  # 09:55 IST, out of order
+    assert first.ts == datetime(2024, 11, 26, 4, 25, tzinfo=UTC)  # 09:55 IST, out of order
     assert first.irradiance_w_m2 is None and first.temperature_c is None  # omitted points
     r1000 = readings[1]
     assert r1000.generation_power_kw == pytest.approx(5.12) and r1000.irradiance_w_m2 == 688.0
@@ -131,8 +131,8 @@ def test_faults_both_time_formats(name):
     closed, open_ = alerts
     assert closed.external_id == "60014.202411.8d2f6a1c4e7b4c0f"
     assert closed.status == "RESOLVED" and closed.severity == "major" and closed.category == "insulation"
-    assert closed.started_at == datetime(2024, 11, 22, 6, 41, 5, tzinfo=timezone.utc)
-    assert closed.resolved_at.replace(second=0) == datetime(2024, 11, 22, 8, 12, tzinfo=timezone.utc)
+    assert closed.started_at == datetime(2024, 11, 22, 6, 41, 5, tzinfo=UTC)
+    assert closed.resolved_at.replace(second=0) == datetime(2024, 11, 22, 8, 12, tzinfo=UTC)
     assert open_.status == "ACTIVE" and open_.severity == "critical" and open_.resolved_at is None
     assert open_.vendor_code == "60005" and open_.category == "grid"
     assert "No grid voltage detected" in open_.message

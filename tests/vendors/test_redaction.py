@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,15 +40,27 @@ async def test_no_credentials_in_logs_errors_reprs(live, vendor, caplog):
     await a.authenticate()
     token = a._token  # noqa: SLF001
     secrets.append(token)
-    # errors of every kind, re-auth and retries
+    # errors of every kind, re-auth and retries: each fault must have happened (raised its error, or been recovered
+    # from by a new login), else the texts below would hold nothing a secret could leak into
+    def logins() -> int:
+        return sum(st["logins"] for st in live.stats()["accounts"].values())
+
+    outcomes = {}
     for kind, opts in [("token_expiry", {}), ("malformed_json", {"count": 1}), ("http_500", {"count": 5}),
                        ("timeout", {"count": 1, "delay_s": 2})]:
         live.fault(kind, vendor, **opts)
+        before = logins()
         try:
-            await a.get_telemetry(plants[0], datetime.now(timezone.utc) - timedelta(hours=1), datetime.now(timezone.utc))
+            await a.get_telemetry(plants[0], datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC))
+            outcomes[kind] = "recovered"
         except VendorError as exc:
+            outcomes[kind] = type(exc).__name__
             texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+        if kind == "token_expiry":
+            assert logins() == before + 1, "the expired token was not replaced by a new login"
         live.admin("DELETE", "/faults")
+    assert outcomes == {"token_expiry": "recovered", "malformed_json": "VendorBadResponse",
+                        "http_500": "VendorUnavailable", "timeout": "VendorTimeout"}
     await a.aclose()
 
     bad = VendorManager.build(vendor, acc["base_url"], {**creds, "password": "wrong-" + creds["password"]}, timeout_s=2)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.filter_select import filter_select
 from woms_app.components.status_badge import alert_status_badge, severity_badge
-from woms_app.pages import routes
-from woms_app.state.alerts import ALERT_STATUS_CHOICES, SEVERITY_CHOICES, AlertsFeedState as A
+from woms_app.state.alerts import ALERT_STATUS_CHOICES, SEVERITY_CHOICES
+from woms_app.state.alerts import AlertsFeedState as A
 from woms_app.state.base import AuthState
-from woms_app.state.work_orders import WorkOrderFormState
+from woms_app.state.work_order_form import WorkOrderFormState
 
 
 def alerts_filters() -> rx.Component:

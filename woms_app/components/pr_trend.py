@@ -12,6 +12,7 @@ from woms_app.components.telemetry_chart import axis_tick, tooltip_style
 from woms_app.state.plant_detail import PlantDetailState as D
 
 CHART_HEIGHT = 260
+ENERGY_HEIGHT = 180
 
 
 def _chart() -> rx.Component:
@@ -44,6 +45,23 @@ def _chart() -> rx.Component:
                                              "strokeWidth": 2},
                          legend_type="none", is_animation_active=False),
         data=D.kpi_points, width="100%", height=CHART_HEIGHT,
+    )
+
+
+def _energy_chart() -> rx.Component:
+    """Daily energy made (bars) against the energy the KPI model expected (dashed line), same days as above."""
+    return rx.recharts.composed_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
+        rx.recharts.x_axis(data_key="label", interval="preserveStartEnd", min_tick_gap=24, tick=axis_tick(),
+                           stroke=rx.color("gray", 7)),
+        rx.recharts.y_axis(unit=" kWh", width=84, tick=axis_tick(), stroke=rx.color("gray", 7)),
+        rx.recharts.tooltip(**tooltip_style()),
+        rx.recharts.bar(data_key="energy", name="Energy", unit=" kWh", fill=rx.color("amber", 8),
+                        is_animation_active=False, max_bar_size=18),
+        rx.recharts.line(data_key="expected", name="Expected energy", unit=" kWh", stroke=rx.color("green", 9),
+                         stroke_width=2, stroke_dasharray="5 3", dot=False, type_="linear", connect_nulls=False,
+                         is_animation_active=False),
+        data=D.kpi_points, width="100%", height=ENERGY_HEIGHT,
     )
 
 
@@ -139,7 +157,7 @@ def pr_trend() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Performance ratio & efficiency", size="4"),
+                rx.heading("Performance ratio, efficiency & energy", size="4", as_="h2"),
                 rx.text("daily, last 30 days", size="2", color_scheme="gray"),
                 rx.spacer(),
                 rx.cond(D.has_kpis, _method_card()),
@@ -150,6 +168,16 @@ def pr_trend() -> rx.Component:
                 rx.vstack(
                     rx.box(_chart(), width="100%", data_testid="pr-trend-chart"),
                     _legend(),
+                    rx.text("Energy per day", size="2", weight="medium", padding_top="0.5rem"),
+                    rx.box(_energy_chart(), width="100%", data_testid="energy-trend-chart"),
+                    rx.hstack(
+                        rx.hstack(rx.box(width="12px", height="10px", background=rx.color("amber", 8)),
+                                  rx.text("energy made", size="1"), spacing="1", align="center"),
+                        rx.hstack(rx.box(width="18px", height="0", border_top=f"2px dashed {rx.color('green', 9)}"),
+                                  rx.text("expected (PVWatts, same inputs as the efficiency figure)", size="1"),
+                                  spacing="1", align="center"),
+                        spacing="4", wrap="wrap", justify="center", width="100%",
+                    ),
                     rx.cond(D.kpi_incomplete > 0,
                             rx.text(rx.icon("triangle-alert", size=12, display="inline", vertical_align="middle"),
                                     " ", D.kpi_incomplete,

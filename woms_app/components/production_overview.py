@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from woms_app.components.metrics import age
 from woms_app.components.telemetry_chart import axis_tick, tooltip_style
 from woms_app.state.production import ProductionState as P
 
@@ -17,7 +18,7 @@ def _curve() -> rx.Component:
         rx.recharts.area(data_key="value", name="Fleet power", unit=" kW", connect_nulls=False,
                          stroke=rx.color("amber", 9), fill=rx.color("amber", 5), fill_opacity=0.6, type_="linear",
                          is_animation_active=False, dot=False),
-        data=P.curve, width="100%", height=260,
+        data=P.curve, width="100%", height="100%",
     )
 
 
@@ -31,7 +32,7 @@ def _performers(title: str, rows, icon: str, color: str, testid: str) -> rx.Comp
                 rx.hstack(rx.link(r["name"], href=r["href"], size="2", overflow="hidden", white_space="nowrap",
                                   text_overflow="ellipsis", min_width="0"), rx.spacer(),
                           rx.text(r["yield"], " kWh/kWp", size="1", weight="medium", white_space="nowrap"),
-                          rx.text(r["energy"], size="1", color_scheme="gray", white_space="nowrap"), width="100%",
+                          rx.text(r["pr"], size="1", color_scheme="gray", white_space="nowrap"), width="100%",
                           spacing="2",
                           align="center"),
                 # a plain bar (Radix Progress rejects the string a foreach row carries)
@@ -41,7 +42,7 @@ def _performers(title: str, rows, icon: str, color: str, testid: str) -> rx.Comp
                        overflow="hidden"),
                 spacing="1", width="100%", data_testid=f"{testid}-row")),
                 spacing="2", width="100%"),
-            rx.text("No energy figures yet today.", size="2", color_scheme="gray"),
+            rx.text("No plant has a complete yesterday yet.", size="2", color_scheme="gray"),
         ),
         spacing="2", width="100%", data_testid=testid,
     )
@@ -51,24 +52,31 @@ def production_overview() -> rx.Component:
     return rx.grid(
         rx.card(
             rx.vstack(
-                rx.hstack(rx.heading("Fleet power today", size="4"), rx.spacer(),
-                          rx.text(P.curve_zone, size="1", color_scheme="gray", data_testid="fleet-curve-zone"),
-                          width="100%", align="center"),
-                rx.cond(P.curve_has_data, rx.box(_curve(), width="100%", data_testid="fleet-curve"),
+                rx.hstack(
+                    rx.vstack(rx.heading("Fleet power today", size="4", as_="h2"),
+                              rx.text(P.curve_day, " · time axis ", P.curve_zone, size="1", color_scheme="gray",
+                                      data_testid="fleet-curve-zone"),
+                              spacing="0"),
+                    rx.spacer(), age(P.curve_latest, testid="fleet-curve-age"),
+                    width="100%", align="start"),
+                # the chart takes the card's whole height (the performers beside it set the row's height): no empty half
+                rx.cond(P.curve_has_data, rx.box(_curve(), width="100%", flex="1", min_height="260px",
+                                                 data_testid="fleet-curve"),
                         rx.center(rx.text(rx.cond(P.loaded, "No readings yet today.", "Loading…"), size="2",
                                           color_scheme="gray"), height="260px", width="100%")),
-                spacing="3", width="100%",
+                spacing="3", width="100%", height="100%",
             ),
             width="100%", grid_column=rx.breakpoints(initial="span 1", lg="span 2"),
         ),
         rx.card(
             rx.vstack(
-                rx.heading("Energy per plant today", size="4"),
-                rx.text("Specific yield (kWh per kWp) on each plant's own day", size="1", color_scheme="gray"),
+                rx.heading("Performers yesterday", size="4", as_="h2"),
+                rx.text("Specific yield (kWh per kWp) of each plant's own complete yesterday, in its time zone",
+                        size="1", color_scheme="gray"),
                 _performers("Top performers", P.top, "trending-up", "green", "top-performers"),
                 rx.cond(P.bottom.length() > 0,
                         _performers("Bottom performers", P.bottom, "trending-down", "red", "bottom-performers")),
-                rx.cond(P.without_data > 0, rx.text(P.without_data, " plant(s) without an energy figure today",
+                rx.cond(P.without_data > 0, rx.text(P.without_data, " plant(s) without a complete yesterday",
                                                     size="1", color_scheme="gray")),
                 spacing="3", width="100%",
             ),

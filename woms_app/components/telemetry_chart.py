@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from woms_app.services.telemetry_query import METRICS
+from woms_app.services.plant_series import METRICS
 from woms_app.state.telemetry import SelectedPlantState as S
 
 LINE_COLOR = {"power": "amber", "voltage": "blue", "current": "teal", "temperature": "tomato"}
@@ -28,10 +28,11 @@ def axis_tick() -> dict:
 
 
 def metric_switcher() -> rx.Component:
-    return rx.segmented_control.root(
+    # on a phone the choices are wider than the card: they scroll sideways in their own strip
+    return rx.box(rx.segmented_control.root(
         *[rx.segmented_control.item(label, value=key) for key, (_col, label, _unit) in METRICS.items()],
         value=S.metric, on_change=S.set_metric, size="1", data_testid="metric-switcher",
-    )
+    ), overflow_x="auto", max_width="100%", flex_shrink="1", min_width="0")
 
 
 def _chart() -> rx.Component:
@@ -52,7 +53,7 @@ def telemetry_chart(*, title: bool = True) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(S.selected_name, size="4", data_testid="chart-plant") if title else rx.fragment(),
+                rx.heading(S.selected_name, size="4", data_testid="chart-plant", as_="h2") if title else rx.fragment(),
                 rx.text("last 24 h", size="2", color_scheme="gray"),
                 rx.spacer(),
                 metric_switcher(),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from woms_app.components.filter_select import filter_select
-from woms_app.state.work_orders import PRIORITY_FORM_CHOICES, WorkOrderFormState as F
+from woms_app.state.work_order_form import PRIORITY_FORM_CHOICES
+from woms_app.state.work_order_form import WorkOrderFormState as F
 
 
 def field_error(name: str) -> rx.Component:

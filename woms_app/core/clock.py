@@ -1,14 +1,14 @@
 """The one "now" of the application (tests may freeze it)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _frozen: datetime | None = None
 
 
 def utcnow() -> datetime:
     """Timezone-aware current UTC time."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def freeze(at: datetime | None) -> None:

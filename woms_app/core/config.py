@@ -4,16 +4,26 @@ Every variable is listed in ``.env.example`` with its default.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 
 PLACEHOLDER_SECRET = "change-me-in-production"
+MIN_SECRET_BYTES = 32  # outside demo mode (HS256 key of the session tokens)
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+GENERATE_FERNET = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
+class ConfigError(RuntimeError):
+    """The environment does not configure WOMS well enough to start; the message says what to set."""
 
 
 class Settings(BaseSettings):
@@ -30,8 +40,8 @@ class Settings(BaseSettings):
     migration_database_url: str = ""
     migration_telemetry_database_url: str = ""
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    # Fernet key (urlsafe base64, 32 bytes) for vendor credentials at rest; derived from
-    # the secret key when empty.
+    # Fernet key (urlsafe base64, 32 bytes) for vendor credentials at rest. Required outside demo mode; in demo
+    # mode an empty key is derived from the secret key.
     credentials_key: SecretStr = SecretStr("")
     # public origin(s) of the app, comma separated (CORS + websocket Origin check)
     public_origin: str = "http://localhost:3000"
@@ -39,6 +49,9 @@ class Settings(BaseSettings):
     port: int = 3000
     cookie_secure: bool | None = None  # default: on outside demo mode
     session_ttl_hours: int = 12
+    # Addresses / CIDRs of reverse proxies in front of WOMS, comma separated. Only a request whose peer is one of
+    # them has its client address taken from X-Forwarded-For (login throttling). Empty: the header is ignored.
+    trusted_proxies: str = ""
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
@@ -55,16 +68,42 @@ class Settings(BaseSettings):
     scheduler_heartbeat_s: float = Field(default=5.0, gt=0, le=30)
     redis_url: str = ""
     log_level: str = "INFO"
+    # typical ambient air temperature [°C] assumed for the PR of a plant-day without any temperature reading
+    # (stated in each such day's method string)
+    kpi_fallback_ambient_c: float = Field(default=20.0, ge=-40.0, le=50.0)
 
     @model_validator(mode="after")
-    def _check_secret(self) -> "Settings":
-        if not self.demo and self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
-            raise ValueError(
-                "WOMS_SECRET_KEY is the placeholder: set a real secret outside demo mode"
-            )
-        if len(self.secret_key.get_secret_value()) < 16:
-            raise ValueError("WOMS_SECRET_KEY must be at least 16 characters")
+    def _check_secrets(self) -> Settings:
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if not self.demo and secret == PLACEHOLDER_SECRET:
+            problems.append(f"WOMS_SECRET_KEY is the placeholder: set a real secret outside demo mode "
+                            f"(at least {MIN_SECRET_BYTES} bytes; generate one: {GENERATE_SECRET})")
+        elif not self.demo and len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            problems.append(f"WOMS_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes outside demo mode "
+                            f"(it is {len(secret.encode('utf-8'))}; generate one: {GENERATE_SECRET})")
+        elif len(secret) < 16:
+            problems.append("WOMS_SECRET_KEY must be at least 16 characters")
+        key = self.credentials_key.get_secret_value()
+        if not key and not self.demo:
+            problems.append("WOMS_CREDENTIALS_KEY is required outside demo mode (it encrypts vendor credentials "
+                            f"at rest and is never derived from the session key); generate one: {GENERATE_FERNET}")
+        elif key and not _is_fernet_key(key):
+            problems.append("WOMS_CREDENTIALS_KEY is not a Fernet key (32 bytes, url-safe base64); "
+                            f"generate one: {GENERATE_FERNET}")
+        for entry in self.trusted_proxies.split(","):
+            try:
+                if entry.strip():
+                    ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                problems.append(f"WOMS_TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or CIDR network")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(e.strip(), strict=False) for e in self.trusted_proxies.split(",") if e.strip()]
 
     @property
     def secure_cookies(self) -> bool:
@@ -75,17 +114,47 @@ class Settings(BaseSettings):
         return self.demo if self.allow_private_vendor_urls is None else self.allow_private_vendor_urls
 
     @property
-    def origins(self) -> list[str]:
+    def configured_origins(self) -> list[str]:
+        """WOMS_PUBLIC_ORIGIN, a comma-separated list: the addresses users open (the first is shown to them)."""
         return [o.strip().rstrip("/") for o in self.public_origin.split(",") if o.strip()]
+
+    @property
+    def origins(self) -> list[str]:
+        """Every origin the app accepts (CORS, the websocket's Origin check, the API's write guard): the configured
+        ones, plus in demo mode the three spellings of loopback on the served port (Reflex prints 127.0.0.1,
+        the docs say localhost, and IPv6 browsers may use [::1])."""
+        out = self.configured_origins
+        if self.demo:
+            out += [f"http://{h}:{self.port}" for h in ("localhost", "127.0.0.1", "[::1]")]
+        return list(dict.fromkeys(out))
 
     @property
     def emulator_url(self) -> str:
         return f"http://{self.emulator_host}:{self.emulator_port}"
 
 
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; an environment WOMS cannot start with raises :class:`ConfigError` naming what to set."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            loc = ".".join(str(p) for p in err.get("loc", ()))
+            if loc:  # a value of the wrong type
+                lines.append(f"  - WOMS_{loc.upper()}: {msg}")
+            else:  # the checks above, one line each
+                lines.extend(f"  - {m}" for m in msg.split("\n"))
+        raise ConfigError("WOMS cannot start with this configuration:\n" + "\n".join(lines)) from None
 
 
 def reset_settings() -> None:

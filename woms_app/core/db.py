@@ -7,10 +7,11 @@ SQLAlchemy metadata so that each Alembic branch manages only its own tables.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -45,7 +46,7 @@ _engines: dict[str, Engine] = {}
 _PARTITION_RE = re.compile(r"^telemetry_readings_(p\d{8}|default)$")
 
 
-def include_name(name: str | None, type_: str, parent_names) -> bool:
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic filter: the daily partitions of telemetry_readings are managed at run time, not by migrations."""
     return not (type_ == "table" and name is not None and _PARTITION_RE.match(name))
 
@@ -105,13 +106,13 @@ def _apply_context(session: Session, ctx: DbContext | None) -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _on_begin(session, transaction, connection) -> None:  # noqa: ARG001
+def _on_begin(session: Session, transaction: object, connection: sa.Connection) -> None:  # noqa: ARG001
     """Every transaction on PostgreSQL starts by naming its viewer (transaction-local settings)."""
     if connection.dialect.name == "postgresql":
         connection.execute(_SET_CONTEXT, _context_params(session.info.get("woms_ctx")))
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")

@@ -31,12 +31,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class Change:
                            "origin": self.origin}, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> "Change":
+    def from_json(cls, raw: str | bytes) -> Change:
         d = json.loads(raw)
         org_id = d.get("org_id")
         topics = frozenset(t for t in d.get("topics", ()) if t in TOPICS)
@@ -130,7 +133,7 @@ def publish(org_id: int | None, *topics: str) -> Change:
 
 
 # ------------------------------------------------------------------ the cross-process bus (Redis)
-_bus_client = None
+_bus_client: redis.Redis | None = None
 _bus_key: tuple[str, int] | None = None  # (url, pid): a forked worker builds its own client
 
 
@@ -150,7 +153,7 @@ def bus_channel(url: str) -> str:
     return f"{BUS_CHANNEL}:db{int(path) if path.isdigit() else 0}"
 
 
-def _sync_client(url: str):
+def _sync_client(url: str) -> redis.Redis:
     global _bus_client, _bus_key
     key = (url, os.getpid())
     if _bus_key != key:
@@ -159,6 +162,7 @@ def _sync_client(url: str):
         _bus_client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
                                            health_check_interval=30)
         _bus_key = key
+    assert _bus_client is not None
     return _bus_client
 
 

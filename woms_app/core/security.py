@@ -17,6 +17,8 @@ from woms_app.core.config import get_settings
 
 TOKEN_AUDIENCE = "woms-session"
 TOKEN_ALGORITHM = "HS256"
+# The HttpOnly session cookie: set by POST /api/login, read by the REST dependencies and the Reflex socket
+COOKIE_NAME = "woms_session"
 
 # A fixed hash to verify against when the email is unknown, so that an unknown email
 # and a wrong password cost the same time.
@@ -97,6 +99,8 @@ def _fernet() -> Fernet:
     settings = get_settings()
     key = settings.credentials_key.get_secret_value()
     if not key:
+        if not settings.demo:  # refused at startup already (core/config); never derive outside demo mode
+            raise RuntimeError("WOMS_CREDENTIALS_KEY is required outside demo mode")
         digest = hashlib.sha256(
             b"woms-credentials:" + settings.secret_key.get_secret_value().encode("utf-8")
         ).digest()
@@ -111,7 +115,8 @@ def encrypt_json(data: dict[str, Any]) -> str:
 
 def decrypt_json(token: str) -> dict[str, Any]:
     try:
-        return json.loads(_fernet().decrypt(token.encode("ascii")))
+        data: dict[str, Any] = json.loads(_fernet().decrypt(token.encode("ascii")))
+        return data
     except (InvalidToken, ValueError) as exc:
         raise ValueError("stored credentials cannot be decrypted with the configured key") from exc
 

@@ -2,7 +2,7 @@
 
 Admin endpoints (JSON):
 * ``POST /_admin/faults`` ``{kind, vendor, count?, duration_s?, delay_s?, path?}`` → the fault
-  (kinds: token_expiry, rate_limit, http_500, timeout, malformed_json, nan_values, duplicates, down,
+  (kinds: token_expiry, rate_limit, http_429, http_500, timeout, malformed_json, nan_values, duplicates, down,
   alertv2_unsupported); ``DELETE /_admin/faults`` clears them.
 * ``GET /_admin/stats?window_s=`` → per account request counts, arrival timestamps, max in flight,
   max arrivals in any window.
@@ -10,7 +10,9 @@ Admin endpoints (JSON):
 * ``POST /_admin/alerts`` ``{vendor, plant_id, name?, code?, severity?, duration_s?}`` → an alert that
   starts now (and clears after duration_s, if given); ``POST /_admin/alerts/{id}/clear`` clears it now.
 * ``GET|POST /_admin/config`` → read / change latency_s, limits, token TTLs, frame type, clock offset,
-  ``plants_per_account`` (rescales the fleet).
+  ``plants_per_account`` (rescales the fleet), and the token modes ``<vendor>_token_max_calls`` (a token
+  dies after N accepted calls; null = never) and ``<vendor>_login_kills_older`` (a login invalidates the
+  account's older tokens).
 * ``GET /_admin/fleet`` → accounts (without credentials) and plants.
 """
 from __future__ import annotations
@@ -61,6 +63,8 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
             await asyncio.sleep(state.config.latency_s)
         if "down" in kinds:
             return _json({"error": "service unavailable"}, 503), faults
+        if "http_429" in kinds:
+            return _json({"error": "too many requests"}, 429, headers={"Retry-After": "0.2"}), faults
         if "http_500" in kinds:
             return Response("Internal Server Error", status_code=500, media_type="text/plain"), faults
         if "timeout" in kinds:
@@ -120,9 +124,14 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
                     result = sm.token(app_id, body)
                 else:
                     if not request.headers.get("authorization", "").strip():
+                        st.token_rejected += 1
                         raise SmError("2101017", "auth token not found")
                     if account is None:
+                        st.token_rejected += 1
                         raise SmError("2101019", "auth invalid token")
+                    st.token_ok += 1
+                    if state.calls_of("solarman", account) > state.config.solarman_allowance:
+                        raise SmError("2101009", "appId locked: call allowance exhausted")
                     handler = sm.routes.get(path)
                     if handler is None:
                         raise SmError("2101024", "resource not found")
@@ -169,6 +178,8 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
                 if not body.get("appkey"):
                     raise SgError("001", "er_missing_appkey")
                 if account is None:
+                    if sg.known_appkey(body.get("appkey")):
+                        raise SgError("E900", "er_unauthorized_access")  # the app exists: wrong access key
                     raise SgError("E00000", "er_invalid_appkey")
                 if method == "login":
                     st.logins += 1
@@ -176,11 +187,14 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
                 else:
                     tok = body.get("token") or request.headers.get("token")
                     if not tok:
+                        st.token_rejected += 1
                         raise SgError("002", "er_missing_token")
                     if state.check_token("sungrow", str(tok)) != account:
+                        st.token_rejected += 1
                         raise SgError("E00003", "er_token_login_invalid")
+                    st.token_ok += 1
                     handler = sg.routes.get(method)
-                    if handler is None:
+                    if handler is None or method in state.config.sungrow_missing_methods:
                         raise SgError("E996", "er_api_not_found")
                     data = handler(account, body)
             except SgError as exc:
@@ -259,16 +273,30 @@ def create_app(config: Config | None = None, state: EmulatorState | None = None)
         b = await _body(request)
         c = state.config
         try:
+            if "solarman_allowance" in b:
+                c.solarman_allowance = int(b["solarman_allowance"])
             for key in ("latency_s", "solarman_token_ttl_s", "sungrow_token_ttl_s", "clock_offset_s"):
                 if key in b:
                     setattr(c, key, float(b[key]))
             for key in ("solarman_limit", "sungrow_limit", "sungrow_burst"):
                 if key in b:
                     setattr(c, key, None if b[key] is None else (int(b[key][0]), float(b[key][1])))
+            for key in ("solarman_token_max_calls", "sungrow_token_max_calls"):
+                if key in b:
+                    if b[key] is not None and int(b[key]) < 1:
+                        raise ValueError(f"{key} must be >= 1 or null")
+                    setattr(c, key, None if b[key] is None else int(b[key]))
+            for key in ("solarman_login_kills_older", "sungrow_login_kills_older"):
+                if key in b:
+                    if not isinstance(b[key], bool):
+                        raise ValueError(f"{key} must be true or false")
+                    setattr(c, key, b[key])
             if "solarman_frame_type" in b:
                 if b["solarman_frame_type"] not in ("both", "v2"):
                     raise ValueError("solarman_frame_type must be both or v2")
                 c.solarman_frame_type = b["solarman_frame_type"]
+            if "sungrow_missing_methods" in b:
+                c.sungrow_missing_methods = tuple(str(m) for m in (b["sungrow_missing_methods"] or ()))
             if "plants_per_account" in b:
                 state.rescale(None if b["plants_per_account"] is None else int(b["plants_per_account"]))
         except (ValueError, TypeError, IndexError) as exc:

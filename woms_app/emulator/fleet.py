@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 import numpy as np
+
+from woms_app.core.timezones import zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,17 @@ class PlantSpec:
     n_inverters: int
     address: str
     plant_type: str = "COMMERCIAL_ROOF"
+    has_ambient_probe: bool = False  # no weather station, but the logger reports the air temperature
 
     @cached_property
     def tz(self) -> tzinfo:
-        if self.tz_name.upper().startswith("GMT"):
+        if self.tz_name.upper().startswith(("GMT", "UTC")):  # GMT+8, GMT-3, GMT+5:30, GMT+5.5, UTC+10
             s = self.tz_name[3:] or "+0"
             sign = -1 if s.startswith("-") else 1
             h, _, m = s.lstrip("+-").partition(":")
-            return timezone(sign * timedelta(hours=int(h), minutes=int(m or 0)))
-        return ZoneInfo(self.tz_name)
+            hours = float(h) if "." in h else int(h)
+            return timezone(sign * timedelta(hours=hours, minutes=int(m or 0)))
+        return zone(self.tz_name)
 
     @cached_property
     def devices(self) -> tuple[DeviceSpec, ...]:
@@ -115,10 +118,13 @@ _SOLARMAN_DEMO = [
 _SUNGROW_DEMO = [
     ("Greenhouse Westland", 51.9937, 4.2094, 0, 199.8, 15, 180, "GMT+1", True, 2, "Naaldwijk, Zuid-Holland, NL", "3"),
     ("Brisbane Logistics Park", -27.4698, 153.0251, 20, 350.0, 10, 0, "GMT+10", True, 2, "Eagle Farm, Brisbane, AU", "3"),
-    ("Pune Auto Components", 18.5204, 73.8567, 560, 1200.0, 18, 180, "GMT+5:30", False, 3, "Chakan, Pune, IN", "1"),
+    ("Pune Auto Components", 18.5204, 73.8567, 560, 1200.0, 18, 180, "GMT+5.5", False, 3, "Chakan, Pune, IN", "1"),
     ("Phoenix Desert Array", 33.4484, -112.0740, 330, 2500.0, 25, 180, "GMT-7", True, 3, "Buckeye, Arizona, US", "1"),
-    ("Lyon School Roof", 45.7640, 4.8357, 170, 60.0, 20, 160, "GMT+1", False, 1, "Villeurbanne, Lyon, FR", "4"),
+    ("Kathmandu School Roof", 27.7172, 85.3240, 1400, 60.0, 20, 180, "GMT+5:45", False, 1, "Lalitpur, Kathmandu, NP", "4"),
 ]
+
+# plants without an irradiance sensor whose logger has an ambient temperature probe (the "ambient only" kind)
+_AMBIENT_PROBE = {"Kathmandu School Roof"}
 
 # generated plants are spread over these regions (lat, lon, IANA, GMT string)
 _REGIONS = [
@@ -196,7 +202,7 @@ def build_fleet(seed: int = 42, plants_per_account: int | None = None) -> Fleet:
         for i, r in enumerate(rows[:n_total]):
             name, lat, lon, alt, cap, tilt, az, tz, sensor, ninv, addr, ptype = r
             plants.append(PlantSpec(vendor, acct.name, base + i + 1, name, lat, lon, alt, cap, tilt, az, tz,
-                                    sensor, ninv, addr, ptype))
+                                    sensor, ninv, addr, ptype, has_ambient_probe=name in _AMBIENT_PROBE))
         if n_total > len(rows):
             plants.extend(_generated(vendor, acct.name, seed, n_total - len(rows), len(rows) + 1, base))
     return Fleet(seed=seed, accounts=[SOLARMAN_DEMO_ACCOUNT, SUNGROW_DEMO_ACCOUNT], plants=plants)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pvlib
 
+from woms_app.core.timezones import local_day
 from woms_app.emulator.fleet import PlantSpec
 
 STEP_S = 300  # 5-minute frames
@@ -178,7 +179,7 @@ def day_profile(seed: int, plant: PlantSpec, day: date) -> DayProfile:
 
 
 def local_date(plant: PlantSpec, epoch: float) -> date:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone(plant.tz).date()
+    return local_day(datetime.fromtimestamp(epoch, tz=UTC), plant.tz)
 
 
 def frames_between(seed: int, plant: PlantSpec, start: float, end: float, now: float) -> list[tuple[DayProfile, int]]:

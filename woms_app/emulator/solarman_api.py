@@ -4,8 +4,9 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from woms_app.emulator import physics
 from woms_app.emulator.fleet import PlantSpec
@@ -75,6 +76,7 @@ class SolarmanApi:
             "/device/v1.0/historical": self.device_historical,
             "/station/v1.0/alertV2": self.alert_v2,
             "/station/v1.0/alert": self.alert_v1,
+            "/account/v1.0/balance": self.balance,
         }
 
     @property
@@ -110,6 +112,13 @@ class SolarmanApi:
     def info(self, account: str, body: dict) -> dict:
         acct = self.s.fleet.account(VENDOR, account)
         return ok(orgInfoList=[{"companyId": 305512, "companyName": acct.org_name if acct else account, "roleName": "Owner"}])
+
+    def calls_left(self, account: str) -> int:
+        return max(0, int(self.s.config.solarman_allowance) - self.s.calls_of(VENDOR, account))
+
+    def balance(self, account: str, body: dict) -> dict:
+        """Calls left of the appId's allowance (A.6.15: ``total``; this call is counted too)."""
+        return ok(total=self.calls_left(account))
 
     # ------------------------------------------------------------ plants
     def _plant(self, account: str, body: dict) -> PlantSpec:
@@ -187,7 +196,7 @@ class SolarmanApi:
             s, e = self._day_bounds(p, d0.date())
             items = []
             for prof, i in physics.frames_between(self.seed, p, s, e, now):
-                t = datetime.fromtimestamp(int(prof.epochs[i]), tz=timezone.utc).astimezone(p.tz)
+                t = datetime.fromtimestamp(int(prof.epochs[i]), tz=UTC).astimezone(p.tz)
                 items.append({"generationPower": _r(prof.power_w[i]), "usePower": None, "gridPower": _r(prof.power_w[i]),
                               "purchasePower": 0.0, "wirePower": _r(prof.power_w[i]), "chargePower": None,
                               "dischargePower": None, "batteryPower": None, "batterySoc": None,

@@ -14,6 +14,7 @@ from woms_app.emulator.fleet import Fleet, build_fleet
 FAULT_KINDS = (
     "token_expiry",  # every current token of the vendor becomes invalid now
     "rate_limit",  # answer with the vendor's rate-limit code
+    "http_429",  # HTTP 429 Too Many Requests (Retry-After: 0.2)
     "http_500",  # HTTP 500
     "timeout",  # reply only after delay_s (slow reply)
     "malformed_json",  # HTTP 200 with a body that is not JSON
@@ -68,6 +69,8 @@ class AccountStats:
     max_in_flight: int = 0
     rate_limited: int = 0
     logins: int = 0
+    token_ok: int = 0  # calls whose token was accepted
+    token_rejected: int = 0  # calls refused for an expired / revoked / missing token
     paths: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,8 +84,18 @@ class Config:
     sungrow_burst: tuple[int, float] | None = None  # E901 beyond (off by default)
     solarman_token_ttl_s: float = 5183999.0
     sungrow_token_ttl_s: float = 86400.0  # sliding
+    # token modes for the expiry tests: a token dies after N accepted calls (None = never); a login
+    # invalidates every older token of the same account (one session per account)
+    solarman_token_max_calls: int | None = None
+    sungrow_token_max_calls: int | None = None
+    solarman_login_kills_older: bool = False
+    sungrow_login_kills_older: bool = False
     solarman_frame_type: str = "both"  # "both" (1 and 5 = frame) | "v2" (only 5 = frame)
+    sungrow_missing_methods: tuple[str, ...] = ()  # answer E996 "API not found" (e.g. getDeviceListByUser)
     clock_offset_s: float = 0.0
+    # SOLARMAN call allowance per appId (vendor-apis.md A.9): /account/v1.0/balance answers ``total`` = calls
+    # left (the balance call itself counts); once spent every call answers 2101009 (appId locked)
+    solarman_allowance: int = 10_000_000
 
 
 class EmulatorState:
@@ -123,7 +136,12 @@ class EmulatorState:
             tok = f"{user_id}_{secrets.token_hex(16)}"
             ttl = self.config.sungrow_token_ttl_s
         with self.lock:
-            self.tokens[tok] = {"vendor": vendor, "account": account, "expires": time.time() + ttl, "ttl": ttl}
+            if getattr(self.config, f"{vendor}_login_kills_older"):
+                for t in self.tokens.values():
+                    if t["vendor"] == vendor and t["account"] == account:
+                        t["expires"] = 0.0
+            self.tokens[tok] = {"vendor": vendor, "account": account, "expires": time.time() + ttl, "ttl": ttl,
+                                "uses": 0}
         return tok
 
     def check_token(self, vendor: str, token: str | None) -> str | None:
@@ -134,6 +152,11 @@ class EmulatorState:
             t = self.tokens.get(token)
             if not t or t["vendor"] != vendor or t["expires"] <= time.time():
                 return None
+            max_calls = getattr(self.config, f"{vendor}_token_max_calls")
+            if max_calls is not None and t["uses"] >= max_calls:
+                t["expires"] = 0.0  # died after its N calls
+                return None
+            t["uses"] += 1
             if vendor == "sungrow":
                 t["expires"] = time.time() + t["ttl"]
             return t["account"]
@@ -214,13 +237,24 @@ class EmulatorState:
             dq.append(now)
             return None
 
+    def calls_of(self, vendor: str, account: str, since: float | None = None) -> int:
+        """Requests an account made since the last reset (or since ``since``, epoch seconds)."""
+        with self.lock:
+            st = self.stats.get(f"{vendor}:{account}")
+            if st is None:
+                return 0
+            if since is None:
+                return st.count
+            return sum(1 for t in st.timestamps if t >= since)
+
     def stats_public(self, window_s: float | None = None) -> dict[str, Any]:
         with self.lock:
             out = {}
             for key, st in self.stats.items():
                 ts = list(st.timestamps)
                 item = {"count": st.count, "max_in_flight": st.max_in_flight, "in_flight": st.in_flight,
-                        "rate_limited": st.rate_limited, "logins": st.logins, "paths": dict(st.paths),
+                        "rate_limited": st.rate_limited, "logins": st.logins,
+                        "token_ok": st.token_ok, "token_rejected": st.token_rejected, "paths": dict(st.paths),
                         "timestamps": ts}
                 if window_s:
                     item["max_in_window"] = max_in_window(ts, window_s)

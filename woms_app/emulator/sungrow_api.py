@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from woms_app.emulator import physics
 from woms_app.emulator.fleet import PlantSpec
@@ -21,7 +22,7 @@ class SgError(Exception):
 
 
 def envelope(code: str = "1", msg: str = "success", data: Any = None) -> dict[str, Any]:
-    return {"req_serial_num": datetime.now(timezone.utc).strftime("%Y%m%d") + secrets.token_hex(8),
+    return {"req_serial_num": datetime.now(UTC).strftime("%Y%m%d") + secrets.token_hex(8),
             "result_code": code, "result_msg": msg, "result_data": data}
 
 
@@ -76,6 +77,9 @@ class SungrowApi:
                 return a.name
         return None
 
+    def known_appkey(self, appkey: Any) -> bool:
+        return any(a.vendor == VENDOR and a.credentials["appkey"] == appkey for a in self.s.fleet.accounts)
+
     def login(self, account: str, body: dict) -> dict:
         acct = self.s.fleet.account(VENDOR, account)
         user = str(body.get("user_account") or "")
@@ -87,7 +91,8 @@ class SungrowApi:
             return {"login_state": "0", "token": None, "err_times": "1", "msg": "Incorrect password"}
         tok = self.s.issue_token(VENDOR, account, user_id="505120")
         return {"login_state": "1", "token": tok, "user_id": "505120", "user_account": user,
-                "user_name": acct.org_name, "email": user, "user_master_org_id": "412233",
+                "user_name": acct.org_name, "email": user, "mobile_tel": None, "language": str(body.get("lang") or "_zh_CN"),
+                "country_id": "157", "country_name": "Netherlands", "user_master_org_id": "412233",
                 "user_master_org_name": acct.org_name, "err_times": "0", "disable_time": None, "msg": None}
 
     # ------------------------------------------------------------ helpers
@@ -144,6 +149,7 @@ class SungrowApi:
         return {
             "ps_id": p.plant_id, "ps_name": p.name, "ps_type": int(p.plant_type) if p.plant_type.isdigit() else 3,
             "ps_location": p.address, "latitude": p.latitude, "longitude": p.longitude,
+            "province_name": None, "city_name": None, "district_name": None,
             "ps_current_time_zone": p.tz_name, "ps_status": 1, "ps_fault_status": 3, "valid_flag": 1,
             "build_status": 1, "connect_type": 1, "share_type": 0, "install_date": "2022-05-16 00:00:00",
             "grid_connection_status": 1, "grid_connection_time": 20220601000000, "alarm_count": 0, "fault_count": 0,
@@ -153,6 +159,12 @@ class SungrowApi:
             "today_energy": auto_unit(today_wh, ("Wh", "kWh", "MWh")),
             "today_energy_update_time": upd,
             "total_energy": auto_unit(p.capacity_kw * 1000 * 1100 * 2.5, ("Wh", "kWh", "MWh")),
+            "total_energy_update_time": upd,
+            "co2_reduce": {"unit": "kg", "value": _v(today_wh / 1000 * 0.997, 2)},
+            "co2_reduce_total": {"unit": "t", "value": _v(p.capacity_kw * 2.75, 1)},
+            "equivalent_hour": {"unit": "Hour", "value": _v(today_wh / 1000 / p.capacity_kw, 2)},
+            "today_income": {"unit": "EUR", "value": _v(today_wh / 1000 * 0.2, 2)},
+            "total_income": {"unit": "EUR", "value": _v(p.capacity_kw * 550.0, 1)},
             "total_capcity": {"unit": "kWp", "value": _v(p.capacity_kw, 2)} if p.capacity_kw < 1000
             else {"unit": "MWp", "value": _v(p.capacity_kw / 1000, 4)},
         }
@@ -180,7 +192,9 @@ class SungrowApi:
                 continue
             logger = next(d for d in p.devices if d.kind == "logger")
             data.append({"ps_id": p.plant_id, "ps_name": p.name, "ps_key": f"{p.plant_id}_11_0_0",
-                         "ps_type": 3, "design_capacity": p.capacity_kw * 1000.0, "latitude": p.latitude,
+                         "ps_type": 3, "ps_type_name": "Distributed PV", "design_capacity": p.capacity_kw * 1000.0,
+                         "design_capacity_pcs": None, "design_capacity_battery": None, "ps_price": 0.2,
+                         "ps_price_kwh": 0.2, "param_income_unit_name": "EUR", "latitude": p.latitude,
                          "longitude": p.longitude, "ps_location": p.address, "ps_current_time_zone": p.tz_name,
                          "install_date": "2022-05-16 00:00:00", "connect_type": 1, "ps_status": 1,
                          "ps_fault_status": 3, "communication_dev_detail_list": [{"sn": logger.sn, "is_enable": 1}]})
@@ -196,7 +210,9 @@ class SungrowApi:
                 rows.append({"uuid": d.device_id, "ps_id": p.plant_id, "ps_key": self.ps_key(p, d), "device_sn": d.sn,
                              "device_name": f"{'SG110CX' if t == 1 else 'EM-MET' if t == 5 else 'Logger'}({d.sn})",
                              "device_type": t, "type_name": {1: "Inverter", 5: "Meteo Station", 9: "Data Logger"}[t],
-                             "device_model_code": "SG110CX" if t == 1 else "EM-MET", "dev_status": "1",
+                             "device_model_code": "SG110CX" if t == 1 else "EM-MET",
+                             "device_model_id": 337 if t == 1 else 5012, "grid_connection_date": "2022-06-01",
+                             "dev_status": "1",
                              "dev_fault_status": 4, "chnnl_id": 1, "device_code": d.index + 1,
                              "communication_dev_sn": f"SGL{p.plant_id}", "factory_name": "SUNGROW", "rel_state": 1})
         return rows
@@ -231,6 +247,8 @@ class SungrowApi:
             if p.has_sensor:
                 out.update({"p83012": _v(prof.poa_w_m2[i]), "p83016": _v(prof.temp_air_c[i]),
                             "p83017": _v(prof.temp_module_c[i])})
+            elif p.has_ambient_probe:
+                out["p83016"] = _v(prof.temp_air_c[i])
             return out
         if d.kind == "inverter":
             k = d.index
@@ -262,8 +280,10 @@ class SungrowApi:
             p, d = found
             prof, i = physics.latest(self.seed, p, now)
             values = self.points(p, d, prof, i)
-            t = datetime.fromtimestamp(int(prof.epochs[i]), tz=timezone.utc).astimezone(p.tz)
-            dp = {"ps_key": key, "ps_id": p.plant_id, "device_sn": d.sn if d else None, "dev_status": "1",
+            t = datetime.fromtimestamp(int(prof.epochs[i]), tz=UTC).astimezone(p.tz)
+            dp = {"ps_key": key, "ps_id": p.plant_id, "uuid": d.device_id if d else p.plant_id * 10,
+                  "device_name": p.name if d is None else d.sn, "device_sn": d.sn if d else None,
+                  "communication_dev_sn": f"SGL{p.plant_id}", "dev_status": "1", "dev_fault_status": "4",
                   "device_time": t.strftime(LOCAL)}
             for pid in pts:
                 dp[f"p{str(pid).lstrip('p')}"] = values.get(f"p{str(pid).lstrip('p')}")
@@ -302,7 +322,7 @@ class SungrowApi:
             frames = []
             for prof, i in physics.frames_between(self.seed, p, s, e, now):
                 vals = self.points(p, d, prof, i)
-                t = datetime.fromtimestamp(int(prof.epochs[i]), tz=timezone.utc).astimezone(p.tz)
+                t = datetime.fromtimestamp(int(prof.epochs[i]), tz=UTC).astimezone(p.tz)
                 fr = {"time_stamp": t.strftime(LOCAL)}
                 fr.update({pt: vals[pt] for pt in points if pt in vals})  # missing points omitted
                 frames.append(fr)
@@ -353,9 +373,10 @@ class SungrowApi:
                 if (status == "8" and not open_) or (status == "9" and open_) or ftype not in ftypes:
                     continue
                 dev = next((d for d in p.devices if d.sn == sn), p.inverters[0])
-                fmt = lambda t: datetime.fromtimestamp(int(t), tz=timezone.utc).astimezone(p.tz).strftime("%Y-%m-%d %H:%M:%S")
+                def fmt(t):
+                    return datetime.fromtimestamp(int(t), tz=UTC).astimezone(p.tz).strftime("%Y-%m-%d %H:%M:%S")  # noqa: B023
                 rows.append({
-                    "fault_code": f"{tcode}.{datetime.fromtimestamp(int(start), tz=timezone.utc).strftime('%Y%m')}.{aid:x}",
+                    "fault_code": f"{tcode}.{datetime.fromtimestamp(int(start), tz=UTC).strftime('%Y%m')}.{aid:x}",
                     "fault_type_code": tcode, "fault_name": name, "fault_desc": desc, "fault_reason": "20|24",
                     "fault_type": ftype, "fault_level": flevel, "process_status": 1 if open_ else 9,
                     "create_time": fmt(start), "over_time": None if open_ else fmt(end),

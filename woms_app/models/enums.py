@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() of a member)
     """A string enum whose members know how to present themselves."""
 
     @property
@@ -42,7 +42,11 @@ class WorkOrderStatus(LabelledEnum):
 
     @property
     def is_active(self) -> bool:
-        return self in (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
+        return self in ACTIVE_WORK_ORDER_STATUSES
+
+
+#: the statuses of a work order that holds its plants (one active work order per plant; alerts link to it)
+ACTIVE_WORK_ORDER_STATUSES: tuple[WorkOrderStatus, ...] = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
 
 
 class AlertSeverity(LabelledEnum):

@@ -27,6 +27,7 @@ class SyncRun(MainModel, table=True):
     plants_failed: int = Field(default=0)
     readings_upserted: int = Field(default=0)
     alerts_upserted: int = Field(default=0)
+    vendor_calls: int = Field(default=0)  # requests sent to the vendor (they count against its allowance)
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     traceback: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     started_at: datetime = ts_field(nullable=False, default_now=True)

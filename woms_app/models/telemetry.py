@@ -21,7 +21,8 @@ class TelemetryReading(TelemetryModel, table=True):
     generation_power_kw: float | None = None
     voltage_v: float | None = None
     current_a: float | None = None
-    temperature_c: float | None = None
+    module_temperature_c: float | None = None  # back-of-module sensor [°C]; None without one
+    ambient_temperature_c: float | None = None  # air temperature [°C] (weather station / logger probe)
     irradiance_w_m2: float | None = None
 
 
@@ -53,8 +54,10 @@ class PlantDailyKpi(TelemetryModel, table=True):
     """PR / efficiency KPIs of one plant-local day (pr-methodology.md §7), kept forever.
 
     Computed from the high-frequency readings before retention purges them. ``final`` is set when
-    the figures were computed after the local day had ended with its readings still complete;
-    a final day is never recomputed from partial data.
+    the figures were computed after the local day had ended with complete data (coverage at least
+    ``analytics.COVERAGE_LIMIT_PCT``). A day is never recomputed from fewer samples than it was (retention
+    purges readings); a final day whose readings change later (late data) is recomputed, and each such
+    revision is counted in ``revisions`` with its time in ``revised_at``.
     """
 
     __tablename__ = "plant_daily_kpis"
@@ -94,6 +97,8 @@ class PlantDailyKpi(TelemetryModel, table=True):
     irradiance_source: str = Field(default="", max_length=20)
     method: str = Field(default="", max_length=200)
     computed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
+    revisions: int = 0  # times the figures of this day were recomputed after it had been final
+    revised_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
 
 
 class PlantPowerBucket(TelemetryModel, table=True):

@@ -28,6 +28,20 @@ class Vendor(MainModel, table=True):
     rate_limit_requests: int = Field(default=10, ge=1)
     rate_limit_window_s: float = Field(default=1.0, gt=0)
     max_concurrency: int = Field(default=4, ge=1)
+    # call allowance (services/quota.py): quota_calls per quota_period (year | month | day; a year starts on
+    # quota_period_start's date), read from the vendor where the account permits (quota_source "vendor") or
+    # configured; quota_calls_used = calls spent in the period that started at quota_used_since
+    quota_calls: int | None = Field(default=None, ge=1)
+    quota_period: str = Field(default="year", max_length=8)
+    quota_source: str = Field(default="configured", max_length=12)
+    quota_period_start: datetime | None = ts_field()
+    quota_calls_used: int = Field(default=0, ge=0)
+    quota_used_since: datetime | None = ts_field()
+    quota_checked_at: datetime | None = ts_field()
+    # when each kind of planned work last ran (services/quota.due_work)
+    power_polled_at: datetime | None = ts_field()
+    frames_synced_at: datetime | None = ts_field()
+    lists_refreshed_at: datetime | None = ts_field()
     status: VendorStatus = enum_field(VendorStatus, "vendor_status", default=VendorStatus.ACTIVE)
     last_sync_at: datetime | None = ts_field()
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))

@@ -6,5 +6,4 @@ import pkgutil
 
 def load_all() -> None:
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name != "routes":
-            importlib.import_module(f"{__name__}.{mod.name}")
+        importlib.import_module(f"{__name__}.{mod.name}")

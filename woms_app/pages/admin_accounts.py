@@ -2,14 +2,13 @@
 A new password is typed by the admin in a form and never shown again."""
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.form_field import form_field
-from woms_app.components.layout import app_frame
+from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import enum_badge
 from woms_app.models.enums import AccountType
-from woms_app.pages import routes
-from woms_app.state.admin import ALL
 from woms_app.state.admin import AdminAccountsState as S
-from woms_app.state.base import AuthState
+from woms_app.state.helpers import ALL
 
 ROLE_ITEMS = [(m.value, m.label) for m in AccountType]
 
@@ -146,16 +145,17 @@ def _filters() -> rx.Component:
         _org_select(S.org_filter, S.set_org_filter, with_all=True),
         rx.spacer(),
         rx.text(S.page_label, size="2", color_scheme="gray"),
-        rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=S.prev_page, disabled=S.page <= 1),
-        rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=S.next_page),
+        rx.button(rx.icon("chevron-left", size=16), variant="soft", on_click=S.prev_page, disabled=S.page <= 1,
+                  aria_label="Previous page", data_testid="accounts-prev"),
+        rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=S.next_page, disabled=~S.has_next,
+                  aria_label="Next page", data_testid="accounts-next"),
         width="100%", align="center", wrap="wrap",
     )
 
 
-@rx.page(route=routes.ADMIN_ACCOUNTS, title="Accounts · WOMS", on_load=[AuthState.guard, S.load])
-def admin_accounts_page() -> rx.Component:
-    return app_frame(
-        "Accounts",
+@page(routes.ADMIN_ACCOUNTS, "Accounts", load=[S.load])
+def admin_accounts_page() -> Frame:
+    return Frame(
         rx.cond(
             S.allowed,
             rx.fragment(

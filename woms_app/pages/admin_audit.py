@@ -1,11 +1,10 @@
 """/admin/audit (SUPERADMIN): the audit log — every write, every GOVT read; filterable, paginated."""
 import reflex as rx
 
-from woms_app.components.layout import app_frame
-from woms_app.pages import routes
-from woms_app.state.admin import ALL
+from woms_app import routes
+from woms_app.components.page import Frame, page
 from woms_app.state.admin import AdminAuditState as S
-from woms_app.state.base import AuthState
+from woms_app.state.helpers import ALL
 
 
 def _choice(placeholder: str, all_label: str, value, on_change, items, testid: str) -> rx.Component:
@@ -30,7 +29,7 @@ def _filters() -> rx.Component:
                   rx.input(type="date", value=S.day_from, on_change=S.set_day_from, data_testid="audit-from"),
                   rx.text("to", size="2", color_scheme="gray"),
                   rx.input(type="date", value=S.day_to, on_change=S.set_day_to, data_testid="audit-to"),
-                  align="center", spacing="2"),
+                  align="center", spacing="2", wrap="wrap"),
         rx.button(rx.icon("x", size=14), "Clear", variant="soft", color_scheme="gray", on_click=S.clear_filters),
         spacing="3", wrap="wrap", align="center", width="100%",
     )
@@ -55,10 +54,9 @@ def _table() -> rx.Component:
     )
 
 
-@rx.page(route=routes.ADMIN_AUDIT, title="Audit log · WOMS", on_load=[AuthState.guard, S.load])
-def admin_audit_page() -> rx.Component:
-    return app_frame(
-        "Audit log",
+@page(routes.ADMIN_AUDIT, "Audit log", load=[S.load])
+def admin_audit_page() -> Frame:
+    return Frame(
         rx.cond(
             S.allowed,
             rx.fragment(

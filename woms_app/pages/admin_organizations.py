@@ -3,11 +3,10 @@ from zoneinfo import available_timezones
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.form_field import form_field
-from woms_app.components.layout import app_frame
-from woms_app.pages import routes
+from woms_app.components.page import Frame, page
 from woms_app.state.admin import AdminOrgsState as S
-from woms_app.state.base import AuthState
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
 
@@ -72,10 +71,9 @@ def _table() -> rx.Component:
     )
 
 
-@rx.page(route=routes.ADMIN_ORGS, title="Organizations · WOMS", on_load=[AuthState.guard, S.load])
-def admin_organizations_page() -> rx.Component:
-    return app_frame(
-        "Organizations",
+@page(routes.ADMIN_ORGS, "Organizations", load=[S.load])
+def admin_organizations_page() -> Frame:
+    return Frame(
         rx.cond(S.allowed, rx.fragment(_table(), _dialog()), rx.center(rx.spinner(), width="100%")),
         actions=rx.cond(S.allowed, rx.button(rx.icon("plus", size=16), "New organization", on_click=S.open_create,
                                              data_testid="org-new")),

@@ -1,32 +1,32 @@
 """/ — the dashboard of the viewer's scope."""
 import reflex as rx
 
-from woms_app.components.layout import app_frame
-from woms_app.components.metrics import metric_card
+from woms_app import routes
+from woms_app.components.metrics import age, metric_card
+from woms_app.components.page import Frame, page
 from woms_app.components.plant_selector import plant_selector
 from woms_app.components.production_overview import production_overview
 from woms_app.components.telemetry_chart import telemetry_chart
 from woms_app.models.enums import AlertSeverity, Freshness
-from woms_app.pages import routes
 from woms_app.state.base import AuthState
 from woms_app.state.dashboard import DashboardState
-from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.production import ProductionState
 from woms_app.state.telemetry import SelectedPlantState
 
 
-def _breakdown_card(title: str, icon: str, enum_cls, values, testid: str, color: str) -> rx.Component:
+def _breakdown_card(title: str, icon: str, enum_cls, values, testid: str, color: str, age_of=None) -> rx.Component:
     """A card of counts per enum member (alerts by severity, data freshness), coloured by the enum."""
     return rx.card(
         rx.vstack(
             rx.hstack(rx.text(title, size="2", color_scheme="gray"), rx.spacer(),
                       rx.icon(icon, size=28, color=rx.color(color, 9)), width="100%", align="start"),
             rx.hstack(*[
-                rx.vstack(rx.heading(values[m.value], size="6", color=rx.color(m.color, 11),
-                                     data_testid=f"{testid}-{m.value}"),
+                rx.vstack(rx.text(values[m.value], size="6", weight="bold", as_="p", color=rx.color(m.color, 11),
+                                  data_testid=f"{testid}-{m.value}"),
                           rx.text(m.label, size="1", color_scheme="gray"), spacing="0", align="start")
                 for m in enum_cls
             ], spacing="5", width="100%"),
+            age(age_of, testid=f"{testid}-age") if age_of is not None else rx.fragment(),
             spacing="2", width="100%",
         ),
         size="2", width="100%", data_testid=testid,
@@ -59,11 +59,24 @@ def _fleet_pr_card() -> rx.Component:
                     ),
                     spacing="1", align="center",
                 ),
-                rx.heading(DashboardState.fleet_pr_label, size="7", data_testid="metric-pr"),
+                rx.text(DashboardState.fleet_pr_label, size="7", weight="bold", as_="p", data_testid="metric-pr"),
                 rx.text(DashboardState.fleet_pr_coverage, size="1", color_scheme="gray",
                         data_testid="metric-pr-coverage"),
                 spacing="1",
             ),
+            rx.spacer(),
+            # the card spans two columns: its other half shows what the ratio is made of
+            rx.cond(DashboardState.fleet_pr_energy != "",
+                    rx.hstack(
+                        rx.vstack(rx.text("AC energy", size="1", color_scheme="gray"),
+                                  rx.text(DashboardState.fleet_pr_energy, size="4", weight="bold", white_space="nowrap",
+                                          data_testid="metric-pr-energy"), spacing="0"),
+                        rx.text("÷", size="5", color_scheme="gray"),
+                        rx.vstack(rx.text("Reference energy", size="1", color_scheme="gray", white_space="nowrap"),
+                                  rx.text(DashboardState.fleet_pr_reference, size="4", weight="bold", white_space="nowrap",
+                                          data_testid="metric-pr-reference"), spacing="0"),
+                        spacing="3", align="center", display=rx.breakpoints(initial="none", sm="flex"),
+                    )),
             rx.spacer(),
             rx.icon("activity", size=28, color=rx.color("green", 9)),
             align="start", width="100%",
@@ -76,7 +89,7 @@ def _org_table() -> rx.Component:
     return rx.cond(
         AuthState.is_superadmin | AuthState.is_govt,
         rx.card(
-            rx.heading("By organization", size="4", margin_bottom="0.75rem"),
+            rx.heading("By organization", size="4", margin_bottom="0.75rem", as_="h2"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                ["Organization", "Plants", "Capacity", "Power now", "Active alerts", "Open work orders"]])),
@@ -90,39 +103,42 @@ def _org_table() -> rx.Component:
     )
 
 
-@rx.page(route=routes.DASHBOARD, title="Dashboard · WOMS",
-         on_load=[AuthState.guard, LiveState.link, DashboardState.load, ProductionState.load,
-                  SelectedPlantState.ensure_selection])
-def dashboard_page() -> rx.Component:
-    return app_frame(
-        "Dashboard",
-        live_refresh(DashboardState.on_live),  # metrics, production overview and chart follow the change feed
+# live: metrics, production overview and chart follow the change feed
+@page(routes.DASHBOARD, "Dashboard",
+      load=[DashboardState.load, ProductionState.load, SelectedPlantState.ensure_selection],
+      live=DashboardState.on_live)
+def dashboard_page() -> Frame:
+    return Frame(
         rx.grid(
             metric_card("Plants", DashboardState.plants, "sun", testid="metric-plants"),
             metric_card("Installed capacity", DashboardState.capacity_label, "gauge", testid="metric-capacity"),
-            metric_card("Power now", DashboardState.power_label, "zap", testid="metric-power", color="amber"),
-            metric_card("Energy today", DashboardState.energy_label, "battery-charging", testid="metric-energy", color="green"),
-            metric_card("Active alerts", DashboardState.active_alerts, "bell", testid="metric-alerts", color="red"),
+            metric_card("Power now", DashboardState.power_label, "zap", testid="metric-power", color="amber",
+                        age_of=DashboardState.latest_reading_at),
+            metric_card("Energy today", DashboardState.energy_label, "battery-charging", testid="metric-energy",
+                        color="green", hint=DashboardState.energy_day, age_of=DashboardState.latest_reading_at),
+            metric_card("Active alerts", DashboardState.active_alerts, "bell", testid="metric-alerts", color="red",
+                        age_of=DashboardState.computed_at),
             metric_card("Open work orders", DashboardState.open_work_orders, "clipboard-list", testid="metric-work-orders",
-                        color="blue"),
+                        color="blue", age_of=DashboardState.computed_at),
             _fleet_pr_card(),
             columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
         ),
         rx.grid(
             _breakdown_card("Active alerts by severity", "siren", AlertSeverity, DashboardState.alerts_by_severity,
                             "alerts-by-severity", "red"),
-            _breakdown_card("Data freshness", "radio-tower", Freshness, DashboardState.freshness, "freshness", "green"),
+            _breakdown_card("Data freshness", "radio-tower", Freshness, DashboardState.freshness, "freshness", "green",
+                            age_of=DashboardState.computed_at),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
         ),
         production_overview(),
         rx.vstack(
-            rx.hstack(rx.heading("Plant telemetry", size="4"), plant_selector(), rx.spacer(),
+            rx.hstack(rx.heading("Plant telemetry", size="4", as_="h2"), plant_selector(), rx.spacer(),
                       rx.cond(SelectedPlantState.selected_id != 0,
                               rx.link(rx.hstack(rx.text("Open plant page"), rx.icon("arrow-right", size=14),
                                                 spacing="1", align="center", wrap="nowrap"),
                                       href=SelectedPlantState.plant_href, size="2", white_space="nowrap",
                                       flex_shrink="0", data_testid="open-plant-page")),
-                      width="100%", align="center", spacing="3"),
+                      width="100%", align="center", spacing="3", wrap="wrap"),
             telemetry_chart(title=False),
             width="100%", spacing="3",
         ),

@@ -1,8 +1,8 @@
 """/login"""
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.theme import theme_toggle
-from woms_app.pages import routes
 from woms_app.state.login import LOGIN_JS, LoginState
 
 
@@ -12,7 +12,7 @@ def login_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.hstack(rx.icon("sun-medium", size=32, color=rx.color("amber", 9)), rx.heading("WOMS", size="7"),
+                    rx.hstack(rx.icon("sun-medium", size=32, color=rx.color("amber", 9)), rx.heading("Sign in to WOMS", size="6", as_="h1", data_testid="login-title"),
                               rx.spacer(), theme_toggle(), align="center", width="100%"),
                     rx.text("Work orders and monitoring for solar fleets", size="2", color_scheme="gray"),
                     rx.text("Email", size="2", weight="medium"),

@@ -2,9 +2,11 @@
 An unknown id, or a plant of another organization, shows "Plant not found" (never a crash, never data)."""
 import reflex as rx
 
-from woms_app.components.layout import app_frame
+from woms_app import routes
 from woms_app.components.metrics import metric_card
+from woms_app.components.page import Frame, page
 from woms_app.components.plant_selector import plant_selector
+from woms_app.components.power_diagnosis import power_diagnosis
 from woms_app.components.pr_trend import pr_trend
 from woms_app.components.status_badge import (
     alert_status_badge,
@@ -13,9 +15,7 @@ from woms_app.components.status_badge import (
     work_order_status_badge,
 )
 from woms_app.components.telemetry_chart import telemetry_chart
-from woms_app.pages import routes
 from woms_app.state.base import AuthState
-from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.plant_detail import PlantDetailState as D
 
 
@@ -23,7 +23,7 @@ def _not_found() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("search-x", size=48, color=rx.color("gray", 9)),
-            rx.heading("Plant not found", size="6", data_testid="plant-not-found"),
+            rx.heading("Plant not found", size="6", data_testid="plant-not-found", as_="h2"),
             rx.text("This plant does not exist or is not part of your organization.", color_scheme="gray"),
             rx.link(rx.button(rx.icon("arrow-left", size=16), "Back to plants", variant="soft"), href=routes.PLANTS),
             align="center", spacing="3",
@@ -38,7 +38,11 @@ def _facts() -> rx.Component:
 
     return rx.card(
         rx.vstack(
-            rx.heading("Plant", size="4"),
+            rx.heading("Plant", size="4", as_="h2"),
+            rx.cond(D.tz_error != "", rx.callout(
+                rx.text("Time zone not understood: ", D.tz_error,
+                        ". Readings and alerts of this plant are not synced until the vendor sends a zone WOMS can read."),
+                icon="triangle_alert", color_scheme="red", size="1", width="100%", data_testid="plant-tz-error")),
             rx.data_list.root(
                 row("Organization", "org"), row("Capacity (DC)", "capacity"), row("Time zone", "timezone"),
                 row("Location", "location"), row("Orientation", "orientation"), row("Last reading", "last_reading"),
@@ -73,7 +77,7 @@ def _sync_now() -> rx.Component:
 def _alerts() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Alerts", size="4"), rx.badge(D.alerts_total, variant="soft"), rx.spacer(),
+            rx.hstack(rx.heading("Alerts", size="4", as_="h2"), rx.badge(D.alerts_total, variant="soft"), rx.spacer(),
                       rx.link("All alerts", href=D.alerts_href, size="2"), width="100%", align="center"),
             rx.cond(
                 D.alerts.length() > 0,
@@ -94,10 +98,43 @@ def _alerts() -> rx.Component:
     )
 
 
+DEVICE_STATUS_COLORS = [("online", "green"), ("alarm", "orange"), ("fault", "red"), ("offline", "gray")]
+
+
+def _devices() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Devices", size="4", as_="h2"), rx.badge(D.devices.length(), variant="soft"),
+                      rx.spacer(), rx.text("as the vendor lists them, at the last sync", size="1", color_scheme="gray"),
+                      width="100%", align="center", wrap="wrap"),
+            rx.cond(
+                D.devices.length() > 0,
+                rx.box(rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h, white_space="nowrap") for h in
+                                                   ("Device", "Serial", "Name", "Status", "Last data", "Listed")])),
+                    rx.table.body(rx.foreach(D.devices, lambda d: rx.table.row(
+                        rx.table.cell(d["kind"]), rx.table.cell(rx.code(d["sn"], variant="ghost")),
+                        rx.table.cell(d["name"]),
+                        rx.table.cell(rx.badge(d["status"], color_scheme=rx.match(d["status"], *DEVICE_STATUS_COLORS,
+                                                                                  "gray"),
+                                               variant="soft", data_testid="device-status")),
+                        rx.table.cell(d["last"], white_space="nowrap"), rx.table.cell(d["seen"], white_space="nowrap"),
+                        data_testid="device-row"))),
+                    variant="ghost", size="1", width="100%",
+                ), overflow_x="auto", width="100%"),
+                rx.text("No devices listed yet: they arrive with the next sync of this plant's vendor.", size="2",
+                        color_scheme="gray"),
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%", data_testid="plant-devices",
+    )
+
+
 def _work_orders() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Work-order history", size="4"), rx.badge(D.work_orders_total, variant="soft"),
+            rx.hstack(rx.heading("Work-order history", size="4", as_="h2"), rx.badge(D.work_orders_total, variant="soft"),
                       rx.spacer(), rx.link("All work orders", href=D.work_orders_href, size="2"), width="100%",
                       align="center"),
             rx.cond(
@@ -121,7 +158,7 @@ def _work_orders() -> rx.Component:
 
 def _detail() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading(D.name, size="6", data_testid="plant-name"), freshness_badge(D.freshness, size="2"),
+        rx.hstack(rx.heading(D.name, size="6", data_testid="plant-name", as_="h2"), freshness_badge(D.freshness, size="2"),
                   rx.spacer(), _sync_now(), rx.text("Switch plant", size="2", color_scheme="gray", white_space="nowrap"),
                   plant_selector(navigate=True), width="100%", align="center", spacing="3", wrap="wrap"),
         rx.grid(
@@ -131,20 +168,21 @@ def _detail() -> rx.Component:
             metric_card("Active alerts", D.info["active_alerts"], "bell", testid="plant-active-alerts", color="red"),
             columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
         ),
-        telemetry_chart(title=False),
+        power_diagnosis(),
         pr_trend(),
+        telemetry_chart(title=False),
         rx.grid(_facts(), rx.box(_alerts(), grid_column=rx.breakpoints(initial="span 1", lg="span 2"), min_width="0"),
                 columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
+        _devices(),
         _work_orders(),
         spacing="5", width="100%",
     )
 
 
-@rx.page(route=routes.PLANT, title="Plant · WOMS", on_load=[AuthState.guard, LiveState.link, D.load])
-def plant_detail_page() -> rx.Component:
-    return app_frame(
-        "Plant",
-        live_refresh(D.on_live),  # metrics, PR trend, alerts, work orders and sync state follow the change feed
+# live: metrics, PR trend, alerts, work orders and sync state follow the change feed
+@page(routes.PLANT, "Plant", load=[D.load], live=D.on_live)
+def plant_detail_page() -> Frame:
+    return Frame(
         rx.cond(~D.loaded, rx.center(rx.spinner(size="3"), width="100%", padding_y="4rem"),
                 rx.cond(D.found, _detail(), _not_found())),
         actions=rx.link(rx.button(rx.icon("arrow-left", size=16), "Plants", variant="soft", color_scheme="gray"),

@@ -1,13 +1,12 @@
 """/vendors: the VendorsTable (SUPERADMIN: every organization; ORG: its own; GOVT: refused)."""
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.form_field import form_field
-from woms_app.components.layout import app_frame
+from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import enum_badge
 from woms_app.models.enums import SyncStatus, VendorStatus
-from woms_app.pages import routes
 from woms_app.state.base import AuthState
-from woms_app.state.live import LiveState, live_refresh
 from woms_app.state.vendors import VendorsState
 
 
@@ -73,13 +72,66 @@ def vendors_table() -> rx.Component:
     )
 
 
+def _lag_badge(row) -> rx.Component:
+    return rx.badge(row["plant"], ": ", row["lag"], variant="soft", data_testid="plant-lag",
+                    color_scheme=rx.match(row["level"], ("ok", "green"), ("late", "amber"), ("stale", "red"), "gray"))
+
+
+def _stat(label: str, value, testid: str) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"),
+                     rx.text(value, size="4", weight="bold", data_testid=testid), spacing="0", min_width="7rem")
+
+
+def _quota_card(c) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.icon("gauge", size=16), rx.text(c["name"], weight="bold"),
+                  rx.cond(AuthState.is_superadmin, rx.text("· ", c["org"], size="2", color_scheme="gray")),
+                  rx.spacer(), rx.text(c["checked"], size="1", color_scheme="gray"),
+                  align="center", width="100%", spacing="2", wrap="wrap"),
+        rx.text("Allowance: ", c["allowance"], size="2", data_testid="quota-allowance"),
+        rx.flex(_stat("Calls used", c["used"], "quota-used"), _stat("Allowance left", c["left"], "quota-left"),
+                _stat("Runs out", rx.cond(c["runs_out"] != "", c["runs_out"], "—"), "quota-runs-out"),
+                gap="4", wrap="wrap"),
+        rx.box(rx.box(width=c["used_pct"] + "%", height="100%", border_radius="inherit",
+                      background=rx.cond(c["ok"] != "", rx.color("accent", 9), rx.color("red", 9))),
+               width="100%", height="0.5rem", background=rx.color("gray", 5), border_radius="9999px",
+               overflow="hidden", role="progressbar", aria_valuenow=c["used_pct"], data_testid="quota-bar"),
+        rx.text(c["projection"], size="2", data_testid="quota-projection",
+                color=rx.cond(c["ok"] != "", rx.color("gray", 12), rx.color("red", 11))),
+        rx.text("Plan: ", c["plan"], size="1", color_scheme="gray", data_testid="quota-plan"),
+        rx.cond(c["refused"] != "", rx.callout(c["refused"], icon="ban", color_scheme="red", size="1",
+                                                width="100%", data_testid="quota-refused")),
+        rx.text("Data lag per plant", size="1", weight="medium", color_scheme="gray"),
+        rx.flex(rx.foreach(VendorsState.lag_rows, lambda r: rx.cond(r["vendor_id"] == c["id"], _lag_badge(r))),
+                wrap="wrap", gap="2"),
+        spacing="2", width="100%"), width="100%", data_testid="quota-card")
+
+
+def quota_panel() -> rx.Component:
+    """The quota panel: per vendor account, calls used, allowance left, the projected run-out date at the
+    current plan, the plan itself, a refused run's reason, and each plant's data lag."""
+    return rx.cond(VendorsState.quota_cards.length() > 0, rx.vstack(
+        rx.heading("Call allowance", size="4", as_="h2"),
+        rx.grid(rx.foreach(VendorsState.quota_cards, _quota_card), columns=rx.breakpoints(initial="1", md="2"),
+                gap="3", width="100%"),
+        spacing="3", width="100%", data_testid="quota-panel"))
+
+
 def _cred_input(f) -> rx.Component:
+    placeholder = rx.cond(VendorsState.edit_id != "", "stored — leave blank to keep", "")
     return form_field(
         f["name"].replace("_", " "),
-        rx.input(value=VendorsState.form_creds.get(f["name"], ""), on_change=lambda v: VendorsState.set_cred(f["name"], v),
-                 type=rx.cond(f["secret"] != "", "password", "text"), auto_complete="off",
-                 placeholder=rx.cond(VendorsState.edit_id != "", "stored — leave blank to keep", ""),
-                 data_testid="cred-" + f["name"]),
+        rx.cond(
+            f["secret"] != "",
+            # a secret never comes back from the server: the input is uncontrolled, and remounts empty (a new key)
+            # whenever the server cleared the secrets (after every save attempt)
+            rx.input(default_value="", on_change=lambda v: VendorsState.set_cred(f["name"], v), type="password",
+                     auto_complete="off", placeholder=placeholder, data_testid="cred-" + f["name"],
+                     key=f["name"] + "-" + VendorsState.secrets_epoch.to_string()),
+            rx.input(value=VendorsState.form_creds.get(f["name"], ""),
+                     on_change=lambda v: VendorsState.set_cred(f["name"], v), type="text", auto_complete="off",
+                     placeholder=placeholder, data_testid="cred-" + f["name"]),
+        ),
     )
 
 
@@ -107,6 +159,16 @@ def vendor_dialog() -> rx.Component:
                                                     on_change=VendorsState.set_form_base_url, data_testid="vendor-url")),
                 form_field("Poll interval (s)", rx.input(value=VendorsState.form_poll, on_change=VendorsState.set_form_poll,
                                                          type="number", data_testid="vendor-poll")),
+                rx.hstack(
+                    form_field("Call allowance (if the vendor does not report it)", rx.input(
+                        value=VendorsState.form_quota, on_change=VendorsState.set_form_quota, type="number",
+                        placeholder="e.g. 200000", data_testid="vendor-quota")),
+                    form_field("per", rx.select.root(
+                        rx.select.trigger(data_testid="vendor-quota-period"),
+                        rx.select.content(rx.select.item("year", value="year"), rx.select.item("month", value="month"),
+                                          rx.select.item("day", value="day")),
+                        value=VendorsState.form_period, on_change=VendorsState.set_form_period)),
+                    spacing="3", width="100%", align="end"),
                 rx.foreach(VendorsState.cred_fields, _cred_input),
                 rx.cond(VendorsState.form_error != "",
                         rx.callout(VendorsState.form_error, icon="triangle-alert", color_scheme="red",
@@ -164,11 +226,9 @@ def sync_outcome() -> rx.Component:
     )
 
 
-@rx.page(route=routes.VENDORS, title="Vendors · WOMS", on_load=[AuthState.guard, LiveState.link, VendorsState.load])
-def vendors_page() -> rx.Component:
-    return app_frame(
-        "Vendors",
-        live_refresh(VendorsState.on_live),
+@page(routes.VENDORS, "Vendors", load=[VendorsState.load], live=VendorsState.on_live)
+def vendors_page() -> Frame:
+    return Frame(
         rx.cond(
             AuthState.is_govt,
             rx.callout("Vendor integrations are not available to government observers.", icon="lock",
@@ -176,7 +236,8 @@ def vendors_page() -> rx.Component:
             rx.fragment(
                 sync_outcome(),
                 rx.cond(VendorsState.loading, rx.center(rx.spinner(), width="100%"),
-                        rx.cond(VendorsState.total > 0, vendors_table(),
+                        rx.cond(VendorsState.total > 0, rx.vstack(vendors_table(), quota_panel(), spacing="5",
+                                                                  width="100%"),
                                 rx.callout("No vendors yet. Add one to start syncing plants.", icon="info"))),
                 vendor_dialog(),
                 delete_dialog(),

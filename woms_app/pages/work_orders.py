@@ -1,20 +1,15 @@
 """/work-orders — list with filters, create dialog, detail dialog (plants, status, history), CSV export."""
 import reflex as rx
 
+from woms_app import routes
 from woms_app.components.filter_select import filter_select
-from woms_app.components.layout import app_frame
+from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import priority_badge, work_order_status_badge
 from woms_app.components.work_order_form import work_order_form_dialog
-from woms_app.pages import routes
 from woms_app.state.base import AuthState
-from woms_app.state.live import LiveState, live_refresh
-from woms_app.state.work_orders import (
-    PAGE_SIZE,
-    PRIORITY_CHOICES,
-    STATUS_CHOICES,
-    WorkOrderFormState,
-    WorkOrdersState as W,
-)
+from woms_app.state.work_order_form import WorkOrderFormState
+from woms_app.state.work_orders import PAGE_SIZE, PRIORITY_CHOICES, STATUS_CHOICES
+from woms_app.state.work_orders import WorkOrdersState as W
 
 
 def _filters() -> rx.Component:
@@ -204,7 +199,7 @@ def _eff_plant(e) -> rx.Component:
 
 def _efficiency() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading("Did the maintenance help?", size="3"),
+        rx.hstack(rx.heading("Did the maintenance help?", size="3", as_="h2"),
                   rx.text("efficiency 7 days before, while active, 7 days after", size="1", color_scheme="gray"),
                   spacing="2", align="baseline", wrap="wrap"),
         rx.cond(W.detail_eff.length() > 0,
@@ -244,7 +239,7 @@ def _detail_dialog() -> rx.Component:
                     spacing="2", margin_bottom="0.75rem",
                 ),
             ),
-            rx.heading("Plants", size="3", margin_bottom="0.5rem"),
+            rx.heading("Plants", size="3", margin_bottom="0.5rem", as_="h2"),
             rx.cond(W.detail_plants.length() > 0,
                     rx.table.root(rx.table.body(rx.foreach(W.detail_plants, _detail_plant)), size="1", width="100%",
                                   variant="surface"),
@@ -252,11 +247,11 @@ def _detail_dialog() -> rx.Component:
             rx.box(_add_plant(), margin_top="0.5rem", width="100%"),
             _efficiency(),
             rx.cond(W.detail_alerts.length() > 0, rx.vstack(
-                rx.heading("Linked alerts", size="3"),
+                rx.heading("Linked alerts", size="3", as_="h2"),
                 rx.foreach(W.detail_alerts, lambda a: rx.text(
                     "#" + a["id"] + " " + a["title"] + " (" + a["severity"] + ", " + a["started"] + ")", size="2")),
                 spacing="1", margin_top="1rem")),
-            rx.heading("History", size="3", margin_top="1rem", margin_bottom="0.5rem"),
+            rx.heading("History", size="3", margin_top="1rem", margin_bottom="0.5rem", as_="h2"),
             rx.vstack(rx.foreach(W.detail_history, _history_row), spacing="2", data_testid="wo-history"),
             max_width="46rem", data_testid="wo-detail",
         ),
@@ -265,12 +260,10 @@ def _detail_dialog() -> rx.Component:
     )
 
 
-@rx.page(route=routes.WORK_ORDERS, title="Work orders · WOMS",
-         on_load=[AuthState.guard, LiveState.link, W.load_page, W.open_from_url])
-def work_orders_page() -> rx.Component:
-    return app_frame(
-        "Work orders",
-        live_refresh(W.on_live),  # the list and the open detail follow the change feed
+# live: the list and the open detail follow the change feed
+@page(routes.WORK_ORDERS, "Work orders", load=[W.load_page, W.open_from_url], live=W.on_live)
+def work_orders_page() -> Frame:
+    return Frame(
         _filters(),
         _list(),
         _detail_dialog(),

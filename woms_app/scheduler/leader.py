@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 from woms_app.core.clock import utcnow
 from woms_app.core.config import get_settings
 from woms_app.core.db import main_engine, main_session
+from woms_app.core.upsert import insert_for
 from woms_app.models.ops import SchedulerLock
-from woms_app.services.telemetry import insert_for
 
 log = logging.getLogger(__name__)
 

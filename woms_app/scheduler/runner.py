@@ -2,23 +2,28 @@
 
 Jobs are thin (call a service with the SYSTEM viewer):
 
-* ``telemetry:<vendor id>`` every ``vendor.poll_interval_s`` (plants + telemetry),
-* ``alerts:<vendor id>`` every ``vendor.alert_interval_s``,
+* ``telemetry:<vendor id>`` every tick of the vendor's polling plan (``services.quota``: fitted to the account's
+  call allowance; without one, ``vendor.poll_interval_s``); each tick runs only the work that is due
+  (fleet-wide power, the 5-minute frames' catch-up, the hourly plant/device lists; ``sync.planned_sync``; the
+  intervals: ``services.sync.schedule.tick_intervals``),
+* ``alerts:<vendor id>`` at the plan's alert interval (without an allowance, ``vendor.alert_interval_s``),
 * ``retention`` hourly (roll-ups, then purge of readings older than 24 h),
 * ``efficiency`` hourly (daily PR / efficiency figures, services.kpis),
 * ``startup`` once in demo mode (a full sync of every vendor, so plants show within seconds).
 
 Only vendors of organizations with ``auto_sync_enabled`` and not paused / needing credentials get
-jobs; the job list is reconciled with the database on every heartbeat. Every job has
-``max_instances=1``, coalescing and jitter. Only the leader (``LeaderLock``) has jobs; the others
+jobs (``services.sync.schedule.schedulable_vendors``); the job list is reconciled with the database on every
+heartbeat. Every
+job has ``max_instances=1``, coalescing and jitter. Only the leader (``LeaderLock``) has jobs; the others
 keep trying to become leader on each heartbeat, so one takes over when the leader stops.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,8 +32,10 @@ from woms_app.core.config import get_settings
 from woms_app.core.db import SYSTEM_CONTEXT, db_context, main_session, telemetry_session
 from woms_app.core.errors import Conflict
 from woms_app.models.enums import SyncKind, SyncTrigger
+from woms_app.scheduler import selection
 from woms_app.scheduler.leader import LeaderLock
 from woms_app.services import sync as sync_service
+from woms_app.services.sync import schedule
 from woms_app.services.viewer import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -53,7 +60,7 @@ class JobSpec:
 # ---------------------------------------------------------------- job bodies
 async def telemetry_job(vendor_id: int) -> None:
     try:
-        await sync_service.sync_vendor(vendor_id, trigger=SyncTrigger.SCHEDULE, kind=SyncKind.TELEMETRY)
+        await sync_service.planned_sync(vendor_id, trigger=SyncTrigger.SCHEDULE)
     except Conflict:
         log.debug("telemetry sync of vendor %s skipped: a run is in progress", vendor_id)
 
@@ -89,21 +96,23 @@ async def efficiency_job() -> None:
 
 
 async def startup_job() -> None:
-    results = await sync_service.sync_all(trigger=SyncTrigger.STARTUP, kind=SyncKind.FULL)
+    results = await selection.sync_all(trigger=SyncTrigger.STARTUP, kind=SyncKind.FULL)
     log.info("startup sync: %s", ", ".join(f"vendor {r.vendor_id} {r.status.value}" for r in results) or "no vendors")
 
 
 def desired_jobs() -> dict[str, JobSpec]:
     """The jobs the database asks for right now."""
     with main_session(SYSTEM_CONTEXT) as session:
-        vendors = sync_service.schedulable_vendors(session)
+        vendors = schedule.schedulable_vendors(session)
+        intervals = {v.id: schedule.tick_intervals(session, v) for v in vendors}
     jobs = {
         "retention": JobSpec("retention", retention_job, HOURLY_S),
         "efficiency": JobSpec("efficiency", efficiency_job, HOURLY_S),
     }
     for v in vendors:
-        jobs[f"telemetry:{v.id}"] = JobSpec(f"telemetry:{v.id}", telemetry_job, v.poll_interval_s, (v.id,))
-        jobs[f"alerts:{v.id}"] = JobSpec(f"alerts:{v.id}", alerts_job, v.alert_interval_s, (v.id,))
+        tick_s, alerts_s = intervals[v.id]
+        jobs[f"telemetry:{v.id}"] = JobSpec(f"telemetry:{v.id}", telemetry_job, tick_s, (v.id,))
+        jobs[f"alerts:{v.id}"] = JobSpec(f"alerts:{v.id}", alerts_job, alerts_s, (v.id,))
     return jobs
 
 

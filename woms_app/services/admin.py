@@ -7,7 +7,7 @@ paginated in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -132,9 +132,9 @@ def list_audit(session: Session, viewer: Viewer, flt: AuditFilter | None = None,
     if flt.org_id is not None:
         stmt = stmt.where(AuditLog.org_id == flt.org_id)
     if flt.day_from:
-        stmt = stmt.where(AuditLog.at >= datetime.combine(flt.day_from, time(0), timezone.utc))
+        stmt = stmt.where(AuditLog.at >= datetime.combine(flt.day_from, time(0), UTC))
     if flt.day_to:
-        stmt = stmt.where(AuditLog.at < datetime.combine(flt.day_to + timedelta(days=1), time(0), timezone.utc))
+        stmt = stmt.where(AuditLog.at < datetime.combine(flt.day_to + timedelta(days=1), time(0), UTC))
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).offset((page - 1) * page_size)
                         .limit(page_size)).all()

@@ -2,22 +2,21 @@
 link new alerts of plants on an active work order to that work order."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from woms_app.core import feed
+from woms_app.core.upsert import insert_for
 from woms_app.models.alert import Alert
-from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
+from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, AlertSeverity, AlertStatus
 from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
-from woms_app.services.telemetry import insert_for
 
-ACTIVE_WO = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
 UPDATABLE = ("title", "message", "vendor_code", "severity", "category", "status", "started_at", "resolved_at")
 
 
@@ -40,7 +39,7 @@ def active_work_orders(session: Session, plant_ids: Sequence[int]) -> dict[int, 
     rows = session.exec(select(WorkOrderPlant.plant_id, WorkOrderPlant.work_order_id)
                         .join(WorkOrder, WorkOrder.id == WorkOrderPlant.work_order_id)
                         .where(WorkOrderPlant.plant_id.in_(list(plant_ids)), WorkOrderPlant.is_active,
-                               WorkOrder.status.in_(ACTIVE_WO))).all()
+                               WorkOrder.status.in_(ACTIVE_WORK_ORDER_STATUSES))).all()
     return {pid: wid for pid, wid in rows}
 
 
@@ -89,7 +88,8 @@ def apply_alerts(session: Session, vendor: Vendor, plants_by_ext: dict[str, Plan
             r["work_order_id"] = wos.get(r["plant_id"])
             r["created_at"] = r["updated_at"] = now
         table = Alert.__table__
-        stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=[table.c.vendor_id, table.c.external_id])
+        stmt = insert_for(session, table).on_conflict_do_nothing(
+            index_elements=[table.c.vendor_id, table.c.external_id])
         session.execute(stmt, new_rows)
         counts.new = len(new_rows)
         linked = [r for r in new_rows if r["work_order_id"]]

@@ -43,11 +43,14 @@ def normalize_email(email: str) -> str:
 
 
 def _throttle_check(session: Session, email: str, ip: str) -> None:
-    """5 failures for one email, or 20 from one client address, within the window → 429."""
+    """Within the window: 5 failures for one email *from one client address*, or 20 from one address → 429.
+
+    Failures are never counted per email alone, so a flood of bad passwords from one address slows that email
+    from that address only: its owner still signs in from anywhere else (README, "Login throttling")."""
     settings = get_settings()
     window = timedelta(minutes=settings.login_window_minutes)
     since = utcnow() - window
-    checks = [(LoginAttempt.email == email, settings.login_max_failures)]
+    checks = [(sa.and_(LoginAttempt.email == email, LoginAttempt.ip == ip), settings.login_max_failures)]
     if ip:  # one address trying many accounts
         checks.append((LoginAttempt.ip == ip, settings.login_max_failures_per_ip))
     for condition, limit in checks:
@@ -108,7 +111,8 @@ def login(session: Session, email: str, password: str, user_agent: str = "", ip:
     assert account is not None
     if not account.is_active:
         raise Forbidden("This account is deactivated. Contact your administrator.")
-    session.exec(sa.delete(LoginAttempt).where(LoginAttempt.email == email_n))
+    # the owner's success clears the failures from its own address only, not an attacker's elsewhere
+    session.exec(sa.delete(LoginAttempt).where(LoginAttempt.email == email_n, LoginAttempt.ip == ip))
     sid = security.new_session_id()
     expires = security.session_expiry()
     session.add(AuthSession(id=security.hash_session_id(sid), account_id=account.id, created_at=now,
@@ -122,8 +126,7 @@ def login(session: Session, email: str, password: str, user_agent: str = "", ip:
     return LoginResult(token=security.sign_session_token(sid, expires), expires_at=expires, viewer=viewer)
 
 
-def resolve(session: Session, token: str | None) -> Viewer | None:
-    """The viewer of a session token, or None when missing, invalid, expired or revoked."""
+def _live_session(session: Session, token: str | None) -> tuple[AuthSession, Account] | None:
     if not token:
         return None
     sid = security.read_session_token(token)
@@ -135,7 +138,20 @@ def resolve(session: Session, token: str | None) -> Viewer | None:
     account = session.get(Account, row.account_id)
     if account is None or not account.is_active:
         return None
-    return viewer_for(session, account)
+    return row, account
+
+
+def resolve(session: Session, token: str | None) -> Viewer | None:
+    """The viewer of a session token, or None when missing, invalid, expired or revoked."""
+    live = _live_session(session, token)
+    return None if live is None else viewer_for(session, live[1])
+
+
+def live_session_id(session: Session, token: str | None) -> str | None:
+    """The ``auth_sessions`` row id named by a session token while that session is live (not expired, not
+    revoked, its account active), else None. What a browser tab's state is bound to (state/base.py)."""
+    live = _live_session(session, token)
+    return None if live is None else live[0].id
 
 
 def logout(session: Session, token: str | None) -> bool:

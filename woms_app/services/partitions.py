@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -24,7 +24,7 @@ def is_partitioned(tsession: Session) -> bool:
 
 
 def partition_bounds(day: date) -> tuple[datetime, datetime]:
-    lo = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    lo = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return lo, lo + timedelta(days=1)
 
 
@@ -43,11 +43,12 @@ def list_partitions(tsession: Session) -> list[date]:
     return sorted(days)
 
 
-def ensure_partitions(tsession: Session, now: datetime, *, days_ahead: int = DAYS_AHEAD, days_back: int = 1) -> list[date]:
+def ensure_partitions(tsession: Session, now: datetime, *, days_ahead: int = DAYS_AHEAD,
+                      days_back: int = 1) -> list[date]:
     """Create the partitions from ``days_back`` days before ``now`` to ``days_ahead`` after. Returns the new ones."""
     if not is_partitioned(tsession):
         return []
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     created = []
     for i in range(-days_back, days_ahead + 1):
         day = today + timedelta(days=i)

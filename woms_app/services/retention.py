@@ -17,19 +17,18 @@ from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
+from woms_app.core.timezones import local_day, zone
 from woms_app.models.plant import Plant
 from woms_app.models.telemetry import PlantDailyEnergy, TelemetryReading
+from woms_app.services import partitions
 from woms_app.services.telemetry import (
     _as_utc,
     contributions,
     day_aggregate,
     day_length_s,
-    local_day,
     prev_reading_ts,
     purge_power_buckets,
-    zone,
 )
-from woms_app.services import partitions
 from woms_app.services.viewer import Viewer, org_filter
 
 log = logging.getLogger(__name__)

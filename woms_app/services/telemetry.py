@@ -8,16 +8,18 @@ rolls the purged part up before deleting it).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from woms_app.core.clock import utcnow
+from woms_app.core.timezones import local_day, zone
+from woms_app.core.upsert import insert_for
 from woms_app.models.enums import Freshness
 from woms_app.models.plant import Plant
 from woms_app.models.telemetry import OrgPowerBucket, PlantDailyEnergy, PlantPowerBucket, TelemetryReading
@@ -25,24 +27,10 @@ from woms_app.models.telemetry import OrgPowerBucket, PlantDailyEnergy, PlantPow
 MAX_STEP = timedelta(minutes=5)  # the vendors' sampling interval; longer gaps are missing data
 CHUNK = 2000  # rows per INSERT statement batch
 OFFLINE_AFTER = timedelta(hours=1)  # no data for this long in daylight → offline
-READING_FIELDS = ("generation_power_kw", "voltage_v", "current_a", "temperature_c", "irradiance_w_m2")
+READING_FIELDS = ("generation_power_kw", "voltage_v", "current_a", "module_temperature_c", "ambient_temperature_c",
+                  "irradiance_w_m2")
 
 
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def insert_for(session: Session, table: sa.Table):
-    """The dialect's INSERT (with ON CONFLICT support) for ``table``."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"upserts are implemented for SQLite and PostgreSQL, not {name}")
 
 
 def _num(v) -> float | None:
@@ -73,8 +61,10 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 def upsert_readings(tsession: Session, plant_id: int, org_id: int, readings: Iterable) -> int:
     """Insert or update readings of one plant on (plant_id, ts), in bulk. Returns rows written.
 
-    ``readings`` are ``woms_app.vendors.Reading`` records (or anything with ``ts`` and the fields).
-    Duplicate instants keep the last one; NaN/inf become missing values.
+    ``readings`` are ``woms_app.vendors.Reading`` records (or anything with ``ts`` and the fields): the
+    vendor layer's ``temperature_c`` (module temperature, sensor plants only) is stored as
+    ``module_temperature_c``, its ``ambient_temperature_c`` as is. Duplicate instants keep the last one;
+    NaN/inf become missing values.
 
     The rows go straight to the driver (SQLite: one prepared statement, ``executemany``; PostgreSQL: one
     ``INSERT … SELECT FROM unnest(arrays)``): building them through SQLAlchemy's insertmanyvalues cost
@@ -87,9 +77,12 @@ def upsert_readings(tsession: Session, plant_id: int, org_id: int, readings: Ite
         if ts.tzinfo is None:
             raise ValueError("naive reading timestamp")
         ts = ts.astimezone(utc)
+        module = getattr(r, "temperature_c", None)  # vendors.Reading's name for the module temperature
+        if module is None:
+            module = getattr(r, "module_temperature_c", None)
         rows[ts] = (_num(getattr(r, "generation_power_kw", None)), _num(getattr(r, "voltage_v", None)),
-                    _num(getattr(r, "current_a", None)), _num(getattr(r, "temperature_c", None)),
-                    _num(getattr(r, "irradiance_w_m2", None)))
+                    _num(getattr(r, "current_a", None)), _num(module),
+                    _num(getattr(r, "ambient_temperature_c", None)), _num(getattr(r, "irradiance_w_m2", None)))
     if not rows:
         return 0
     conn = tsession.connection()
@@ -271,10 +264,6 @@ def contributions(points: Sequence[tuple[datetime, float | None]], prev_ts: date
     return out
 
 
-def local_day(ts: datetime, tz: ZoneInfo) -> date:
-    return ts.astimezone(tz).date()
-
-
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants of the start and end of a plant-local day (23 h or 25 h on DST days)."""
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
@@ -369,16 +358,72 @@ def energy_today_mwh(plant, now: datetime | None = None) -> float | None:
     return float(plant.daily_energy_mwh) if counter_is_today(plant, now) else 0.0
 
 
-def is_daylight(plant: Plant, at: datetime) -> bool:
-    """The sun is up at the plant (pvlib solar position; 07–19 local time without coordinates)."""
-    if plant.latitude is None or plant.longitude is None:
-        hour = at.astimezone(zone(plant.timezone)).hour
-        return 7 <= hour < 19
-    import pandas as pd
-    from pvlib import solarposition
+def counter_today_clause(zones: Iterable[str], now: datetime, *, daily=Plant.daily_energy_mwh,
+                         last=Plant.last_reading_at, tz_col=Plant.timezone):
+    """``counter_is_today`` as one SQL condition over the given zones (a fleet has thousands of plants but a
+    handful of zones): the last reading lies within the plant's current local day."""
+    arms = []
+    for name in set(zones):
+        start, end = day_bounds(local_day(now, zone(name)), zone(name))
+        arms.append(sa.and_(tz_col == name, last >= start, last < end))
+    return sa.and_(daily.is_not(None), sa.or_(*arms)) if arms else sa.false()
 
-    pos = solarposition.get_solarposition(pd.DatetimeIndex([at]), plant.latitude, plant.longitude)
-    return float(pos["apparent_elevation"].iloc[0]) > 0.0
+
+def zone_day_clause(zones: Iterable[str], now: datetime, days_back: int, *, day_col, tz_col):
+    """Rows of each zone's own local day ``days_back`` before today (1 = yesterday), as one SQL condition:
+    ``(day = d1 AND timezone IN (…)) OR (day = d2 AND …)`` — at most three distinct days over all zones."""
+    by_day: dict[date, list[str]] = {}
+    for name in set(zones):
+        by_day.setdefault(local_day(now, zone(name)) - timedelta(days=days_back), []).append(name)
+    arms = [sa.and_(day_col == d, tz_col.in_(sorted(names))) for d, names in by_day.items()]
+    return sa.or_(*arms) if arms else sa.false()
+
+
+# Solar elevation, NOAA's low-precision formulas (declination and equation of time from the fractional year; good
+# to ~0.1°, minutes at sunrise): one formula for Python (one plant) and SQL (a whole fleet counted in the database).
+SUN_UP_SIN = math.sin(math.radians(-0.57))  # apparent elevation 0° ≈ geometric −0.57° (refraction at the horizon)
+
+
+def sun_terms(at: datetime) -> tuple[float, float, float]:
+    """(declination [rad], equation of time [min], UTC minutes of the day) at ``at``."""
+    at = at.astimezone(timezone.utc)
+    hours = at.hour + at.minute / 60 + at.second / 3600
+    g = 2 * math.pi / 365 * (at.timetuple().tm_yday - 1 + (hours - 12) / 24)
+    eot = 229.18 * (0.000075 + 0.001868 * math.cos(g) - 0.032077 * math.sin(g) - 0.014615 * math.cos(2 * g)
+                    - 0.040849 * math.sin(2 * g))
+    decl = (0.006918 - 0.399912 * math.cos(g) + 0.070257 * math.sin(g) - 0.006758 * math.cos(2 * g)
+            + 0.000907 * math.sin(2 * g) - 0.002697 * math.cos(3 * g) + 0.00148 * math.sin(3 * g))
+    return decl, eot, hours * 60
+
+
+def sun_elevation_sin(latitude: float, longitude: float, at: datetime) -> float:
+    decl, eot, minutes = sun_terms(at)
+    ha = math.radians((minutes + eot + 4 * longitude) / 4 - 180)
+    lat = math.radians(latitude)
+    return math.sin(lat) * math.sin(decl) + math.cos(lat) * math.cos(decl) * math.cos(ha)
+
+
+def _hours_daylight(hour: int) -> bool:
+    return 7 <= hour < 19  # plants without coordinates
+
+
+def is_daylight(plant: Plant, at: datetime) -> bool:
+    """The sun is up at the plant (apparent elevation > 0; 07–19 local time without coordinates)."""
+    if plant.latitude is None or plant.longitude is None:
+        return _hours_daylight(at.astimezone(zone(plant.timezone)).hour)
+    return sun_elevation_sin(plant.latitude, plant.longitude, at) > SUN_UP_SIN
+
+
+def daylight_clause(zones: Iterable[str], at: datetime, *, lat=Plant.latitude, lon=Plant.longitude,
+                    tz_col=Plant.timezone):
+    """``is_daylight`` as one SQL condition (SQLite's and PostgreSQL's sin/cos/radians)."""
+    decl, eot, minutes = sun_terms(at)
+    f = sa.func
+    elevation = (f.sin(f.radians(lat)) * math.sin(decl) + f.cos(f.radians(lat)) * math.cos(decl)
+                 * f.cos(f.radians((minutes + eot + 4 * lon) / 4 - 180)))
+    by_clock = [name for name in set(zones) if _hours_daylight(at.astimezone(zone(name)).hour)]
+    return sa.or_(sa.and_(lat.is_not(None), lon.is_not(None), elevation > SUN_UP_SIN),
+                  sa.and_(sa.or_(lat.is_(None), lon.is_(None)), tz_col.in_(by_clock) if by_clock else sa.false()))
 
 
 def freshness(plant: Plant, poll_interval_s: int, now: datetime | None = None) -> Freshness:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -31,8 +32,8 @@ from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrderPlant
-from woms_app.services import audit, telemetry
-from woms_app.services.sync import STALE_RUN
+from woms_app.services import audit, quota, telemetry
+from woms_app.services.sync import STALE_RUN, vendor_plan
 from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
 
@@ -64,6 +65,10 @@ class VendorView:
     last_run_status: str | None = None
     last_run_at: datetime | None = None
     last_run_error: str | None = None
+    quota_calls: int | None = None
+    quota_period: str = "year"
+    quota_source: str = "configured"
+    quota_calls_used: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -84,6 +89,9 @@ class VendorInput:
     rate_limit_requests: int | None = None
     rate_limit_window_s: float | None = None
     max_concurrency: int | None = None
+    # the account's call allowance when the vendor does not report it: calls per period; 0 = none configured
+    quota_calls: int | None = None
+    quota_period: str | None = None  # year | month | day
 
 
 @dataclass
@@ -134,7 +142,8 @@ def _views(session: Session, rows: list[tuple[Vendor, str]]) -> list[VendorView]
             run_plants_done=run.plants_done + run.plants_failed if running else 0,
             run_plants_total=run.plants_total if running else 0,
             last_run_status=run.status.value if run else None, last_run_at=run.started_at if run else None,
-            last_run_error=run.error if run else None))
+            last_run_error=run.error if run else None, quota_calls=v.quota_calls, quota_period=v.quota_period,
+            quota_source=v.quota_source, quota_calls_used=v.quota_calls_used))
     return out
 
 
@@ -177,9 +186,20 @@ def _clean_name(name: str | None) -> str:
 
 def _clean_url(url: str | None, default: str) -> str:
     url = (url or "").strip() or default
+    if any(ord(ch) < 0x21 or 0x7f <= ord(ch) <= 0x9f for ch in url):  # CR/LF, tabs, spaces, other controls
+        raise ValidationFailed("Base URL may not contain spaces or control characters", field="base_url")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > 300:
         raise ValidationFailed("Base URL must be an http(s) address", field="base_url")
+    if "@" in parsed.netloc:
+        raise ValidationFailed("Base URL may not carry a user name or password", field="base_url")
+    if parsed.query or parsed.fragment or "?" in url or "#" in url:
+        raise ValidationFailed("Base URL may not have a query (?…) or fragment (#…)", field="base_url")
+    try:
+        parsed.port  # noqa: B018 — a port out of range or not a number raises here
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ValidationFailed("Base URL must be an http(s) address", field="base_url") from exc
     if not get_settings().private_vendor_urls_allowed:
         _refuse_private_host(parsed.hostname)
     return url.rstrip("/")
@@ -227,6 +247,18 @@ def _apply_settings(vendor: Vendor, data: VendorInput) -> None:
         vendor.rate_limit_window_s = w
     if data.max_concurrency is not None:
         vendor.max_concurrency = _int_in(data.max_concurrency, 1, 64, "max_concurrency", "Concurrency")
+    if data.quota_period is not None:
+        if data.quota_period not in quota.PERIODS:
+            raise ValidationFailed(f"Allowance period must be one of {', '.join(quota.PERIODS)}", field="quota_period")
+        vendor.quota_period = data.quota_period
+    if data.quota_calls is not None:
+        calls = _int_in(data.quota_calls, 0, 10_000_000_000, "quota_calls", "Call allowance")
+        if calls:
+            vendor.quota_calls, vendor.quota_source = calls, "configured"
+            if vendor.quota_period_start is None:
+                vendor.quota_period_start = utcnow()  # the year of a plan bought today starts today
+        elif vendor.quota_source == "configured":  # 0 / blank clears a configured one, never the vendor's
+            vendor.quota_calls = None
 
 
 def _check_credentials(vendor_type: str, creds: dict[str, str]) -> dict[str, str]:
@@ -362,7 +394,8 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
             require_write_org(viewer, row.org_id)
             _unique_name(s, row.org_id, vendor.name, row.id)
             fields = ["name", "vendor_type", "base_url", "poll_interval_s", "alert_interval_s", "rate_limit_requests",
-                      "rate_limit_window_s", "max_concurrency"]
+                      "rate_limit_window_s", "max_concurrency", "quota_calls", "quota_period", "quota_source",
+                      "quota_period_start"]
             changed = [f for f in fields if getattr(row, f) != getattr(vendor, f)]
             for f in changed:
                 setattr(row, f, getattr(vendor, f))
@@ -445,4 +478,67 @@ def org_options(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
     """Organizations the viewer may add a vendor to (all for a super admin, its own for an ORG account)."""
     require_vendor_access(viewer)
     return [(i, n) for i, n in session.exec(select(Organization.id, Organization.name)
-                                            .where(org_filter(viewer, Organization.id)).order_by(Organization.name)).all()]
+                                            .where(org_filter(viewer, Organization.id))
+                                            .order_by(Organization.name)).all()]
+
+
+# ---------------------------------------------------------------- the quota panel
+@dataclass
+class PlantLag:
+    plant_id: int
+    name: str
+    last_reading_at: datetime | None
+    lag_s: float | None  # now − the plant's newest reading (None: no reading yet)
+
+
+@dataclass
+class QuotaView:
+    vendor_id: int
+    vendor_name: str
+    org_name: str
+    calls: int | None  # allowance per period (None: unknown — nothing limits the polling)
+    period: str
+    source: str  # vendor | configured
+    used: int
+    left: int | None
+    period_end: datetime
+    checked_at: datetime | None
+    calls_per_day: float  # at the current plan
+    exhausted_at: datetime | None  # the allowance runs out at the current plan (None: no allowance known)
+    lasts_the_period: bool
+    power_interval_s: float | None
+    frames_interval_s: float | None
+    lists_interval_s: float | None
+    alerts_interval_s: float | None
+    plan_reason: str
+    refused: str | None  # the reason the latest run was not started, if it was refused
+    plants: list[PlantLag] = field(default_factory=list)
+
+
+def quota_views(session: Session, viewer: Viewer, *, now: datetime | None = None,
+                max_plants: int = 50) -> list[QuotaView]:
+    """Calls used, allowance left, the projected run-out date and each plant's data lag, per visible vendor."""
+    require_vendor_access(viewer)
+    now = now or utcnow()
+    rows = session.exec(select(Vendor, Organization.name).join(Organization, Organization.id == Vendor.org_id)
+                        .where(org_filter(viewer, Vendor.org_id)).order_by(Organization.name, Vendor.name)).all()
+    out = []
+    for vendor, org_name in rows:
+        plants = list(session.exec(select(Plant).where(Plant.vendor_id == vendor.id).order_by(Plant.name)).all())
+        allowance, plan = vendor_plan(vendor, plants, now)
+        last = session.exec(select(SyncRun).where(SyncRun.vendor_id == vendor.id)
+                            .order_by(SyncRun.id.desc())).first()
+        refused = last.error if last is not None and (last.error or "").startswith("Not started") else None
+        lags = [PlantLag(p.id, p.name, p.last_reading_at,
+                         (now - p.last_reading_at).total_seconds() if p.last_reading_at else None)
+                for p in plants[:max_plants]]
+        out.append(QuotaView(
+            vendor_id=vendor.id, vendor_name=vendor.name, org_name=org_name, calls=allowance.calls,
+            period=allowance.period, source=vendor.quota_source, used=allowance.used, left=allowance.remaining,
+            period_end=allowance.period_end, checked_at=vendor.quota_checked_at, calls_per_day=plan.calls_per_day,
+            exhausted_at=plan.exhausted_at,
+            lasts_the_period=plan.exhausted_at is None or plan.exhausted_at >= allowance.period_end,
+            power_interval_s=plan.power_interval_s, frames_interval_s=plan.frames_interval_s,
+            lists_interval_s=plan.lists_interval_s, alerts_interval_s=plan.alerts_interval_s,
+            plan_reason=plan.reason, refused=refused, plants=lags))
+    return out

@@ -14,10 +14,10 @@ from sqlmodel import Session
 
 from woms_app.core.db import SYSTEM_CONTEXT, DbContext
 from woms_app.core.errors import Forbidden, NotFound
+from woms_app.core.ids import MAX_ID, parse_id  # noqa: F401  (MAX_ID re-exported)
 from woms_app.models.enums import AccountType
 
 T = TypeVar("T")
-MAX_ID = 2**31 - 1  # the largest id a row can have: ids are INTEGER columns (int4 on PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,8 @@ def scoped(stmt, viewer: Viewer, model: Any):
 
 def get_scoped(session: Session, viewer: Viewer, model: type[T], obj_id: Any, what: str = "") -> T:
     """Load one row by id within the viewer's scope, or raise NotFound."""
-    if isinstance(obj_id, str) and obj_id.strip().isdigit():
-        obj_id = int(obj_id.strip())
-    if not isinstance(obj_id, int) or isinstance(obj_id, bool) or not 0 < obj_id <= MAX_ID:
+    obj_id = parse_id(obj_id)
+    if obj_id is None:
         raise NotFound(f"{what or model.__name__} not found")
     obj = session.get(model, obj_id)
     if obj is None or not can_see_org(viewer, getattr(obj, "org_id", None)):

@@ -8,6 +8,7 @@ GOVT viewers never write; ids outside the viewer's scope answer NotFound.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.errors import Conflict, NotFound, ValidationFailed
 from woms_app.models.alert import Alert
-from woms_app.models.enums import Priority, WorkOrderStatus
+from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, Priority, WorkOrderStatus
 from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
@@ -34,7 +35,8 @@ from woms_app.services.viewer import (
     scoped,
 )
 
-ACTIVE = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
+log = logging.getLogger(__name__)
+
 TRANSITIONS: dict[WorkOrderStatus, tuple[WorkOrderStatus, ...]] = {
     WorkOrderStatus.OPEN: (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.CANCELLED),
     WorkOrderStatus.IN_PROGRESS: (WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED),
@@ -242,7 +244,7 @@ def _summaries(session: Session, rows) -> list[WorkOrderSummary]:
     out = []
     for wo, org_name in rows:
         links = names[wo.id]
-        if wo.status in ACTIVE:
+        if wo.status in ACTIVE_WORK_ORDER_STATUSES:
             shown = [n for n, active in links if active]
         else:  # closed: the plants it had (released at closing)
             shown = list(dict.fromkeys(n for n, _ in links))
@@ -325,7 +327,8 @@ def plant_options(session: Session, viewer: Viewer, *, search: str = "", org_id:
     busy = _busy(session, [r[0] for r in rows])
     audit.record_read(session, viewer, "plants", detail=f"work-order plant options q={term!r}")
     return [PlantOption(id=pid, name=name, org_id=oid, org_name=org_name,
-                        busy_work_order_id=busy.get(pid, (None, ""))[0], busy_work_order_title=busy.get(pid, (None, ""))[1])
+                        busy_work_order_id=busy.get(pid, (None, ""))[0],
+                        busy_work_order_title=busy.get(pid, (None, ""))[1])
             for pid, name, oid, org_name in rows]
 
 
@@ -424,7 +427,7 @@ def create_work_order(session: Session, viewer: Viewer, *, title: str, descripti
             raise ValidationFailed("The alert belongs to another organization than the plants", field="alert_id")
         if alert.work_order_id is not None:
             linked = session.get(WorkOrder, alert.work_order_id)
-            if linked is not None and WorkOrderStatus(linked.status) in ACTIVE:
+            if linked is not None and WorkOrderStatus(linked.status) in ACTIVE_WORK_ORDER_STATUSES:
                 raise Conflict(f"The alert is already linked to active work order #{linked.id} '{linked.title}'",
                                field="alert_id")
     _refuse_busy(session, plants)
@@ -464,7 +467,7 @@ def assign_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int) ->
     wo = _writable_wo(session, viewer, wo_id)
     plant = get_scoped(session, viewer, Plant, plant_id, "Plant")
     status = WorkOrderStatus(wo.status)
-    if status not in ACTIVE:
+    if status not in ACTIVE_WORK_ORDER_STATUSES:
         raise Conflict(f"Work order #{wo.id} is {status.label.lower()}; plants can only be added to open or "
                        "in-progress work orders", field="plant_id")
     if plant.org_id != wo.org_id:
@@ -530,7 +533,7 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
                        f"{target.label.lower()} ({hint})", field="status")
     now = utcnow()
     values = {"status": target, "updated_at": now}
-    if target not in ACTIVE:
+    if target not in ACTIVE_WORK_ORDER_STATUSES:
         values["closed_at"] = now
     # compare-and-set: a concurrent transition of the same work order makes this one fail cleanly
     result = session.execute(sa.update(WorkOrder).where(WorkOrder.id == wo.id, WorkOrder.status == current)
@@ -538,7 +541,7 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
     if result.rowcount != 1:
         raise Conflict(f"Work order #{wo.id} was changed meanwhile; reload and try again", field="status")
     released = 0
-    if target not in ACTIVE:
+    if target not in ACTIVE_WORK_ORDER_STATUSES:
         released = session.execute(
             sa.update(WorkOrderPlant).where(WorkOrderPlant.work_order_id == wo.id, WorkOrderPlant.is_active)
             .values(is_active=False, deactivated_at=now, deactivated_by=viewer.account_id)
@@ -550,9 +553,44 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
     audit.record_write(session, viewer, "status", "work_orders", wo.id, org_id=wo.org_id,
                        detail=f"{current.value} -> {target.value}")
     _announce(session, wo.org_id, *((feed.PLANTS,) if released else ()))
+    if target not in ACTIVE_WORK_ORDER_STATUSES:
+        snapshots_after_commit(session, wo.id)
     session.flush()
     session.refresh(wo)
     return wo
+
+
+def snapshots_after_commit(session: Session, wo_id: int) -> None:
+    """Recompute the work order's before / during / after snapshots once ``session`` commits (closing ends the
+    "during" window and opens "after": the figures change now, not at the next hourly job)."""
+    pending: set[int] = session.info.setdefault(_SNAPSHOT_KEY, set())
+    if not pending:
+        sa.event.listen(session, "after_commit", _refresh_snapshots, once=True)
+        sa.event.listen(session, "after_rollback", _drop_snapshots, once=True)
+    pending.add(int(wo_id))
+
+
+_SNAPSHOT_KEY = "woms_wo_snapshots_pending"
+
+
+def _refresh_snapshots(session: Session) -> None:
+    ids = session.info.pop(_SNAPSHOT_KEY, set())
+    if sa.event.contains(session, "after_rollback", _drop_snapshots):
+        sa.event.remove(session, "after_rollback", _drop_snapshots)
+    if not ids:
+        return
+    from woms_app.services import kpis
+
+    try:
+        kpis.refresh_work_order_snapshots(work_order_ids=sorted(ids))
+    except Exception:  # the close is committed; the hourly job computes the snapshots again
+        log.exception("work-order snapshots after closing %s failed", sorted(ids))
+
+
+def _drop_snapshots(session: Session) -> None:
+    session.info.pop(_SNAPSHOT_KEY, None)
+    if sa.event.contains(session, "after_commit", _refresh_snapshots):
+        sa.event.remove(session, "after_commit", _refresh_snapshots)
 
 
 def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
@@ -561,7 +599,7 @@ def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
 
 
 __all__ = [
-    "ACTIVE", "TRANSITIONS", "Draft", "HistoryEntry", "LinkedAlert", "Page", "PlantLink", "PlantOption",
+    "TRANSITIONS", "Draft", "HistoryEntry", "LinkedAlert", "Page", "PlantLink", "PlantOption",
     "WorkOrderDetail", "WorkOrderSummary", "active_work_order_of_plant", "assign_plant", "busy_message",
     "change_status", "create_work_order", "deactivate_plant", "detail_after_write", "draft_from_alert",
     "get_work_order", "list_work_orders", "parse_priority", "parse_status", "plant_options",

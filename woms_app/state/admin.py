@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.core.db import main_session
 from woms_app.core.errors import WomsError
+from woms_app.core.ids import parse_id, require_id
 from woms_app.models.enums import AccountType
-from woms_app.pages import routes
 from woms_app.services import accounts as account_service
 from woms_app.services import admin as admin_service
 from woms_app.services.viewer import Viewer, require_superadmin
 from woms_app.state.base import AuthState
+from woms_app.state.helpers import ALL, NONE, fmt_time
 
-ALL = "all"
 ACCOUNTS_PAGE = 20
 AUDIT_PAGE = 50
-
-
-def _when(instant) -> str:
-    return "—" if instant is None else instant.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _int_or_none(value) -> int | None:
-    raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+PASSWORD_INPUT, PASSWORD_CONFIRM_INPUT = "acct-password", "acct-password2"  # ids of the create form's inputs
 
 
 class AdminState(AuthState):
@@ -36,7 +29,7 @@ class AdminState(AuthState):
     loading: bool = False
 
     def _admin(self) -> Viewer:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         require_superadmin(viewer)
         return viewer
 
@@ -46,7 +39,7 @@ class AdminState(AuthState):
                 rx.toast.error("Only a super admin can open the administration pages.", id="admin-refused")]
 
     def _enter(self) -> Viewer | None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         self.allowed = viewer.is_superadmin
         return viewer if viewer.is_superadmin else None
 
@@ -66,7 +59,7 @@ class AdminOrgsState(AdminState):
             orgs = admin_service.list_organizations(session, viewer)
         self.rows = [{"id": str(o.id), "name": o.name, "timezone": o.timezone,
                       "auto_sync": "on" if o.auto_sync_enabled else "off", "plants": str(o.plants),
-                      "accounts": str(o.accounts), "created": _when(o.created_at)} for o in orgs]
+                      "accounts": str(o.accounts), "created": fmt_time(o.created_at, NONE)} for o in orgs]
 
     @rx.event
     def load(self):
@@ -89,7 +82,8 @@ class AdminOrgsState(AdminState):
         row = next((r for r in self.rows if r["id"] == str(org_id)), None)
         if row is None:
             return rx.toast.error("Organization not found")
-        self.editing_id, self.form_name, self.form_tz = int(row["id"]), row["name"], row["timezone"]
+        self.editing_id = require_id(row["id"], "Organization")
+        self.form_name, self.form_tz = row["name"], row["timezone"]
         self.form_auto_sync, self.errors, self.dialog_open = row["auto_sync"] == "on", {}, True
 
     @rx.event
@@ -128,7 +122,8 @@ class AdminOrgsState(AdminState):
     def toggle_auto_sync(self, org_id: str, value: bool):
         viewer = self._admin()
         with main_session() as session:
-            org = account_service.update_organization(session, viewer, int(org_id), auto_sync_enabled=bool(value))
+            org = account_service.update_organization(session, viewer, require_id(org_id, "Organization"),
+                                                      auto_sync_enabled=bool(value))
             name = org.name
         self._reload(viewer)
         return rx.toast.success(f"Auto-sync {'on' if value else 'off'} for {name}")
@@ -158,7 +153,7 @@ class AdminAccountsState(AdminState):
         with main_session() as session:
             page = admin_service.list_accounts(
                 session, viewer, search=self.search, role="" if self.role_filter == ALL else self.role_filter,
-                org_id=None if self.org_filter == ALL else _int_or_none(self.org_filter), page=self.page,
+                org_id=None if self.org_filter == ALL else parse_id(self.org_filter), page=self.page,
                 page_size=ACCOUNTS_PAGE)
             self.org_options = [{"id": str(i), "name": n} for i, n in admin_service.organization_choices(session,
                                                                                                        viewer)]
@@ -166,7 +161,8 @@ class AdminAccountsState(AdminState):
         self.rows = [{"id": str(a.id), "email": a.email, "name": a.full_name or "—",
                       "role": AccountType(a.account_type).value, "role_label": AccountType(a.account_type).label,
                       "org": org_name or "—", "active": "yes" if a.is_active else "no",
-                      "last_login": _when(a.last_login_at), "self": "yes" if a.id == viewer.account_id else "no"}
+                      "last_login": fmt_time(a.last_login_at, NONE),
+                      "self": "yes" if a.id == viewer.account_id else "no"}
                      for a, org_name in page.items]
 
     @rx.event
@@ -230,10 +226,14 @@ class AdminAccountsState(AdminState):
         viewer = self._admin()
         self.errors = {}
         password = str(form_data.get("password", ""))
-        if password != str(form_data.get("password_confirm", "")):
+        confirm = str(form_data.pop("password_confirm", ""))
+        form_data.pop("password", None)
+        # whatever the outcome, the typed passwords leave the form now (they never enter state)
+        yield [rx.set_value(PASSWORD_INPUT, ""), rx.set_value(PASSWORD_CONFIRM_INPUT, "")]
+        if password != confirm:
             self.errors = {"password_confirm": "The two passwords differ"}
             return rx.toast.error("The two passwords differ")
-        org_id = _int_or_none(self.form_org) if self.form_role == "ORG" else None
+        org_id = parse_id(self.form_org) if self.form_role == "ORG" else None
         try:
             with main_session() as session:
                 account = account_service.create_account(
@@ -253,7 +253,8 @@ class AdminAccountsState(AdminState):
         self._admin()
         row = next((r for r in self.rows if r["id"] == str(account_id)), None)
         if row is not None:
-            self.confirm_id, self.confirm_email, self.confirm_open = int(row["id"]), row["email"], True
+            self.confirm_id = require_id(row["id"], "Account")
+            self.confirm_email, self.confirm_open = row["email"], True
 
     @rx.event
     def set_confirm_open(self, is_open: bool):
@@ -267,7 +268,8 @@ class AdminAccountsState(AdminState):
     def set_active(self, account_id: str, active: bool):
         viewer = self._admin()
         with main_session() as session:
-            account = account_service.set_account_active(session, viewer, int(account_id), bool(active))
+            account = account_service.set_account_active(session, viewer, require_id(account_id, "Account"),
+                                                         bool(active))
             email = account.email
         self.confirm_open = False
         self._reload(viewer)
@@ -279,7 +281,8 @@ class AdminAccountsState(AdminState):
         self._admin()
         row = next((r for r in self.rows if r["id"] == str(account_id)), None)
         if row is not None:
-            self.reset_id, self.reset_email, self.reset_errors, self.reset_open = int(row["id"]), row["email"], {}, True
+            self.reset_id, self.reset_email, self.reset_errors, self.reset_open = (require_id(row["id"], "Account"),
+                                                                                  row["email"], {}, True)
 
     @rx.event
     def set_reset_open(self, is_open: bool):
@@ -302,6 +305,10 @@ class AdminAccountsState(AdminState):
             return rx.toast.error(exc.message)
         self.reset_open = False
         return rx.toast.success(f"Password of {email} reset; its sessions were ended")
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page * ACCOUNTS_PAGE < self.total
 
     @rx.var
     def page_label(self) -> str:
@@ -331,7 +338,7 @@ class AdminAuditState(AdminState):
         try:
             flt = admin_service.audit_filter(who=self.who, action="" if self.action == ALL else self.action,
                                              entity="" if self.entity == ALL else self.entity,
-                                             org_id=None if self.org == ALL else _int_or_none(self.org),
+                                             org_id=None if self.org == ALL else parse_id(self.org),
                                              day_from=self.day_from, day_to=self.day_to)
         except WomsError as exc:
             self.error = exc.message
@@ -343,7 +350,7 @@ class AdminAuditState(AdminState):
             self.org_options = [{"id": str(i), "name": n} for i, n in admin_service.organization_choices(session,
                                                                                                        viewer)]
         self.total = page.total
-        self.rows = [{"id": str(e.id), "at": _when(e.at), "who": e.account_email or "—", "role": e.role,
+        self.rows = [{"id": str(e.id), "at": fmt_time(e.at, NONE), "who": e.account_email or "—", "role": e.role,
                       "action": e.action, "entity": e.entity, "entity_id": e.entity_id or "",
                       "org": org_name or ("—" if e.org_id is None else f"#{e.org_id}"), "detail": e.detail}
                      for e, org_name in page.items]

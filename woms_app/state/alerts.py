@@ -11,16 +11,19 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from woms_app.core.db import main_session
+from woms_app.core.ids import parse_id
 from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
 from woms_app.services import work_orders as wo_svc
 from woms_app.state.base import AuthState
+from woms_app.state.helpers import ALL, fmt_time, plant_choice
 from woms_app.state.live import changed_topics
-from woms_app.state.work_orders import ALL, _int_or_none, _plant_choice, fmt_time
 
 PAGE_SIZE = 25
-SEVERITY_CHOICES = [{"value": ALL, "label": "All severities"}] + [{"value": s.value, "label": s.label} for s in AlertSeverity]
-ALERT_STATUS_CHOICES = [{"value": ALL, "label": "All statuses"}] + [{"value": s.value, "label": s.label} for s in AlertStatus]
+SEVERITY_CHOICES = ([{"value": ALL, "label": "All severities"}]
+                    + [{"value": s.value, "label": s.label} for s in AlertSeverity])
+ALERT_STATUS_CHOICES = ([{"value": ALL, "label": "All statuses"}]
+                        + [{"value": s.value, "label": s.label} for s in AlertStatus])
 
 
 class AlertsFeedState(AuthState):
@@ -34,15 +37,16 @@ class AlertsFeedState(AuthState):
     plant_choices: list[dict[str, str]] = []
 
     def _query(self) -> None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
-            result = svc.list_alerts(session, viewer, severity=None if self.severity_filter == ALL else self.severity_filter,
+            result = svc.list_alerts(session, viewer,
+                                     severity=None if self.severity_filter == ALL else self.severity_filter,
                                      status=None if self.status_filter == ALL else self.status_filter,
-                                     plant_id=_int_or_none(self.plant_filter), page=self.page, page_size=PAGE_SIZE)
+                                     plant_id=parse_id(self.plant_filter), page=self.page, page_size=PAGE_SIZE)
             if not self.plant_choices:
                 options = wo_svc.plant_options(session, viewer, limit=200)
                 self.plant_choices = [{"id": ALL, "name": "All plants"}] + [
-                    _plant_choice(o, viewer.fleet_wide) for o in options]
+                    plant_choice(o, viewer.fleet_wide) for o in options]
         self.total = result.total
         self.rows = [
             {
@@ -66,7 +70,7 @@ class AlertsFeedState(AuthState):
     @rx.event
     async def load(self):
         """``on_load``: the plant choices are re-read once per visit."""
-        self.require_viewer()
+        await self._require_viewer_async()
         self.loading = True
         self.plant_choices = []
         yield
@@ -101,9 +105,12 @@ class AlertsFeedState(AuthState):
 
     @rx.event
     def set_plant_filter(self, value: str):
-        self.plant_filter = value if value == ALL or str(value).isdigit() else ALL
+        plant_id = None if value == ALL else parse_id(value)
+        self.plant_filter = ALL if plant_id is None else str(plant_id)
         self.page = 1
         self._query()
+        if value != ALL and plant_id is None:  # not an id: the feed stays usable, unfiltered
+            return rx.toast.error("Plant not found", id="woms-error", position="top-center")
 
     @rx.event
     def next_page(self):
@@ -119,13 +126,13 @@ class AlertsFeedState(AuthState):
 
     @rx.event
     def export_csv(self):
-        self.require_viewer()
+        self._require_viewer()
         params = {"format": "csv"}
         if self.severity_filter != ALL:
             params["severity"] = self.severity_filter
         if self.status_filter != ALL:
             params["status"] = self.status_filter
-        if _int_or_none(self.plant_filter):
+        if parse_id(self.plant_filter):
             params["plant_id"] = self.plant_filter
         return [rx.download(url=f"/api/alerts?{urlencode(params)}", filename="alerts.csv"),
                 rx.toast.info(f"Exporting {self.total} alert(s) as CSV")]

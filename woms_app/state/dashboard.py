@@ -29,6 +29,11 @@ class DashboardState(AuthState):
     fleet_pr: str = ""  # "" while no complete plant-day of yesterday exists in scope
     fleet_pr_plants: int = 0
     fleet_pr_of: int = 0
+    fleet_pr_energy: str = ""  # Σ energy of yesterday's counted plant-days, "12.30 MWh"
+    fleet_pr_reference: str = ""  # Σ their reference energy
+    energy_day: str = ""  # which day "today" is (one zone's date and zone, or each plant's own day)
+    computed_at: str = ""  # ISO UTC: when the figures were computed
+    latest_reading_at: str = ""  # ISO UTC: the newest reading behind power / energy ("" without data)
     loaded: bool = False
 
     @rx.event
@@ -53,7 +58,7 @@ class DashboardState(AuthState):
         return events
 
     def _query(self) -> None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
             s = dashboard.summary(session, viewer)
         self.plants = s.plants
@@ -66,6 +71,11 @@ class DashboardState(AuthState):
         self.freshness = s.freshness
         self.fleet_pr = "" if s.fleet_pr is None else f"{s.fleet_pr * 100:.1f} %"
         self.fleet_pr_plants, self.fleet_pr_of = s.fleet_pr_plants, s.fleet_pr_of
+        self.energy_day = s.energy_day
+        self.fleet_pr_energy = (f"{s.fleet_pr_energy_kwh / 1000:,.2f} MWh" if s.fleet_pr_plants else "")
+        self.fleet_pr_reference = (f"{s.fleet_pr_reference_kwh / 1000:,.2f} MWh" if s.fleet_pr_plants else "")
+        self.computed_at = s.computed_at
+        self.latest_reading_at = s.latest_reading_at or ""
         self.org_rows = [
             {
                 "name": o.org_name,

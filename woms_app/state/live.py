@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
@@ -31,11 +30,11 @@ from reflex_base.vars.base import LiteralVar, Var, VarData
 
 from woms_app.core import feed
 from woms_app.state.base import AuthState
+from woms_app.state.live_links import links
 
 log = logging.getLogger(__name__)
 
 COALESCE_S = 0.05
-LINK_TTL_S = 7 * 24 * 3600  # a token not re-linked for this long is forgotten (Redis registry)
 
 
 class LiveState(AuthState):
@@ -46,7 +45,7 @@ class LiveState(AuthState):
 
     @rx.event
     async def link(self):
-        viewer = self.current_viewer()
+        viewer = await asyncio.to_thread(self._current_viewer)  # off the event loop (a session lookup)
         if viewer is None:
             return
         await links().add(feed.channel_of(viewer.org_id, viewer.fleet_wide), self.router.session.client_token)
@@ -89,75 +88,6 @@ def live_refresh(handler, testid: str = "live-marker") -> rx.Component:
     )
 
 
-# ---------------------------------------------------------------- which clients listen to which channel
-class _MemoryLinks:
-    """One process: the tokens of each channel."""
-
-    def __init__(self) -> None:
-        self._by_channel: dict[str, set[str]] = {}
-
-    async def add(self, channel: str, token: str) -> None:
-        for other, tokens in self._by_channel.items():
-            if other != channel:
-                tokens.discard(token)  # an account change in this tab: one channel only
-        self._by_channel.setdefault(channel, set()).add(token)
-
-    async def tokens(self, channel: str) -> list[str]:
-        return list(self._by_channel.get(channel, ()))
-
-    async def remove(self, channel: str, tokens: list[str]) -> None:
-        self._by_channel.get(channel, set()).difference_update(tokens)
-
-
-class _RedisLinks:
-    """Several workers: a Redis hash per channel (token → last link time) and each token's channel, so the
-    worker that claims a change reaches clients whose sockets live on any worker."""
-
-    def __init__(self, url: str) -> None:
-        import redis.asyncio as aredis
-
-        self.redis = aredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-        self.prefix = f"{feed.bus_channel(url)}:links"
-
-    def _key(self, channel: str) -> str:
-        return f"{self.prefix}:{channel}"
-
-    async def add(self, channel: str, token: str) -> None:
-        tkey = f"{self.prefix}:token:{token}"
-        old = await self.redis.get(tkey)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            if old is not None and old.decode() != channel:
-                pipe.hdel(self._key(old.decode()), token)
-            pipe.set(tkey, channel, ex=LINK_TTL_S)
-            pipe.hset(self._key(channel), token, int(time.time()))
-            await pipe.execute()
-
-    async def tokens(self, channel: str) -> list[str]:
-        now = int(time.time())
-        out, stale = [], []
-        for token, at in (await self.redis.hgetall(self._key(channel))).items():
-            (stale if now - int(at) > LINK_TTL_S else out).append(token.decode())
-        if stale:
-            await self.redis.hdel(self._key(channel), *stale)
-        return out
-
-    async def remove(self, channel: str, tokens: list[str]) -> None:
-        if tokens:
-            await self.redis.hdel(self._key(channel), *tokens)
-
-
-_links: dict[tuple[int, str], _MemoryLinks | _RedisLinks] = {}
-
-
-def links() -> _MemoryLinks | _RedisLinks:
-    """The registry of this process (per event loop: a Redis client belongs to one loop)."""
-    url = feed.bus_url()
-    key = (id(asyncio.get_running_loop()) if url else 0, url or "")
-    if key not in _links:
-        _links[key] = _RedisLinks(url) if url else _MemoryLinks()
-    return _links[key]
-
-
 async def _push(app, channel: str, topics: set[str]) -> None:
     """Bump the live version of every client linked to ``channel`` (each its own state, concurrently)."""
     registry = links()
@@ -179,7 +109,7 @@ async def _push(app, channel: str, topics: set[str]) -> None:
 
     with app.set_contexts():
         results = await asyncio.gather(*(one(t) for t in tokens), return_exceptions=True)
-    for token, result in zip(tokens, results):
+    for _token, result in zip(tokens, results):
         if isinstance(result, Exception):
             log.warning("live push to a client of %s failed: %s", channel, result)
     if gone:

@@ -2,26 +2,31 @@
 found), kept current by the live feed, and a per-plant "Sync now" for writers."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
 import reflex as rx
 
-from woms_app.core.db import main_session
-from woms_app.core.errors import Conflict, NotFound, WomsError
-from woms_app.models.enums import SyncStatus, SyncTrigger
+from woms_app import routes
+from woms_app.core.db import main_session, telemetry_session
+from woms_app.core.errors import NotFound, WomsError
+from woms_app.core.ids import parse_id
 from woms_app.models.org import Organization
-from woms_app.pages import routes
 from woms_app.services import alerts as alert_service
+from woms_app.services import diagnosis as diagnosis_service
 from woms_app.services import kpis as kpi_service
 from woms_app.services import plants as plant_service
 from woms_app.services import sync as sync_service
 from woms_app.services import vendors as vendor_service
-from woms_app.services import telemetry_query
-from woms_app.services.telemetry import energy_today_mwh
 from woms_app.services import work_orders as wo_service
+from woms_app.services.freshness import freshness_for
+from woms_app.services.telemetry import energy_today_mwh
+from woms_app.services.zones import zone_label
 from woms_app.state.base import AuthState
+from woms_app.state.helpers import fmt_local, fmt_number
 from woms_app.state.live import changed_topics
+from woms_app.state.sync_now import run_manual_sync
 from woms_app.state.telemetry import SelectedPlantState
 
 ALERTS_SHOWN = 10
@@ -29,35 +34,24 @@ WORK_ORDERS_SHOWN = 10
 KPI_DAYS = 30
 
 # the parts of the page, and the change-feed topics that affect each
-INFO, KPIS, ALERTS, WORK_ORDERS, SYNC = "info", "kpis", "alerts", "work_orders", "sync"
-ALL_PARTS = {INFO, KPIS, ALERTS, WORK_ORDERS, SYNC}
+INFO, KPIS, ALERTS, WORK_ORDERS, SYNC, DIAG, DEVICES = ("info", "kpis", "alerts", "work_orders", "sync", "diag",
+                                                       "devices")
+ALL_PARTS = {INFO, KPIS, ALERTS, WORK_ORDERS, SYNC, DIAG, DEVICES}
 PARTS_BY_TOPIC = {
-    "metrics": {INFO, KPIS},
-    "plants": {INFO},
+    "metrics": {INFO, KPIS, DIAG},
+    "plants": {INFO, DEVICES},
     "alerts": {INFO, ALERTS},
     "work_orders": {INFO, WORK_ORDERS},
     "sync": {SYNC},
     "vendors": {SYNC},
 }
 SOURCE_LABELS = {"sensor": "plant sensor", "clearsky": "clear-sky model"}
-
-
-def _fmt(value, unit: str, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:,.{digits}f} {unit}"
-
-
-def _local(instant, tz: str) -> str:
-    if instant is None:
-        return "—"
-    return instant.astimezone(telemetry_query.zone(tz)).strftime("%d %b %Y %H:%M")
+DEVICE_KINDS = {"inverter": "Inverter", "logger": "Data logger", "weather": "Weather station", "meter": "Meter",
+                "other": "Other"}
 
 
 def _pct(ratio) -> float | None:
     return None if ratio is None else round(100.0 * float(ratio), 1)
-
-
-def _num(value, digits: int = 1, unit: str = "") -> str:
-    return "—" if value is None else f"{float(value):,.{digits}f}{unit}"
 
 
 def kpi_chart_rows(rows: list[dict]) -> list[dict[str, Any]]:
@@ -75,6 +69,8 @@ def kpi_chart_rows(rows: list[dict]) -> list[dict[str, Any]]:
             "pr": None if inc else pr, "pr_tc": None if inc else pr_tc, "eff": None if inc else eff,
             "pr_inc": pr if inc else None, "eff_inc": eff if inc else None,
             "coverage_inc": round(float(r.get("coverage_pct") or 0.0), 1) if inc else None,
+            "energy": None if r.get("energy_kwh") is None else round(float(r["energy_kwh"]), 1),
+            "expected": None if r.get("expected_energy_kwh") is None else round(float(r["expected_energy_kwh"]), 1),
         })
     return points
 
@@ -87,13 +83,13 @@ def kpi_table_rows(rows: list[dict]) -> list[dict[str, str]]:
             "day": day.strftime("%a %d %b %Y"),
             "state": "incomplete" if r.get("incomplete") else ("final" if r.get("final") else "provisional"),
             "final": "yes" if r.get("final") else "",
-            "coverage": _num(r.get("coverage_pct"), 0, " %"),
-            "energy": _num(r.get("energy_kwh"), 0, " kWh"),
-            "expected": _num(r.get("expected_energy_kwh"), 0, " kWh"),
-            "irradiation": _num(r.get("irradiation_kwh_m2"), 2, " kWh/m²"),
-            "pr": _num(_pct(r.get("pr")), 1, " %"),
-            "pr_tc": _num(_pct(r.get("pr_temp_corrected")), 1, " %"),
-            "eff": _num(r.get("efficiency_pct"), 1, " %"),
+            "coverage": fmt_number(r.get("coverage_pct"), 0, " %"),
+            "energy": fmt_number(r.get("energy_kwh"), 0, " kWh"),
+            "expected": fmt_number(r.get("expected_energy_kwh"), 0, " kWh"),
+            "irradiation": fmt_number(r.get("irradiation_kwh_m2"), 2, " kWh/m²"),
+            "pr": fmt_number(_pct(r.get("pr")), 1, " %"),
+            "pr_tc": fmt_number(_pct(r.get("pr_temp_corrected")), 1, " %"),
+            "eff": fmt_number(r.get("efficiency_pct"), 1, " %"),
             "source": SOURCE_LABELS.get(str(r.get("irradiance_source") or ""), str(r.get("irradiance_source") or "—")),
             "method": str(r.get("method") or ""),
         })
@@ -106,6 +102,7 @@ class PlantDetailState(AuthState):
     plant_id: int = 0
     name: str = ""
     info: dict[str, str] = {}
+    tz_error: str = ""  # the vendor's time zone of the plant was not understood (readings are not synced)
     freshness: str = ""
     alerts: list[dict[str, str]] = []
     alerts_total: int = 0
@@ -118,6 +115,14 @@ class PlantDetailState(AuthState):
     kpi_source: str = ""
     kpi_methods_vary: bool = False
     kpi_incomplete: int = 0
+    # the diagnosis chart: power, expected power (the KPI model) and irradiance, last 24 h
+    diag_points: list[dict[str, Any]] = []
+    diag_source: str = ""
+    diag_source_label: str = ""
+    diag_note: str = ""
+    diag_summary: str = ""
+    # the plant's devices as its vendor lists them (stored by the sync)
+    devices: list[dict[str, str]] = []
     # per-plant Sync now (writers; the plant's vendor)
     vendor_id: int = 0
     vendor_name: str = ""
@@ -125,13 +130,12 @@ class PlantDetailState(AuthState):
     sync_progress: str = ""
 
     def _requested_id(self) -> int | None:
-        raw = str(self.router.page.params.get("plant_id", "") or "")
-        return int(raw) if raw.isdigit() and len(raw) < 12 else None
+        return parse_id(str(self.router.page.params.get("plant_id", "") or ""))
 
     @rx.event
     def load(self):
         self.loaded = False
-        self.kpi_points, self.kpi_days = [], []
+        self.kpi_points, self.kpi_days, self.diag_points = [], [], []
         self.vendor_id, self.vendor_name, self.sync_running, self.sync_progress = 0, "", False, ""
         if self._query(ALL_PARTS):
             # this plant becomes the selected one (the selector and the chart follow)
@@ -144,14 +148,14 @@ class PlantDetailState(AuthState):
             return
         topics = await changed_topics(self)
         parts = set().union(*(PARTS_BY_TOPIC.get(t, set()) for t in topics)) if topics else set()
-        if parts and self._query(parts) and "metrics" in topics:
+        if parts and await asyncio.to_thread(self._query, parts) and "metrics" in topics:
             return SelectedPlantState.load_chart
 
     def _query(self, parts: set[str]) -> bool:
         """Load the given parts of the page; False (and the not-found page) when the plant is not visible."""
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         pid = self._requested_id()
-        alerts = wos = vendor = None
+        alerts = wos = vendor = diag = devices = None
         kpi_rows: list[dict] = []
         try:
             if pid is None:
@@ -159,7 +163,7 @@ class PlantDetailState(AuthState):
             with main_session() as session:
                 plant = plant_service.get_plant(session, viewer, pid)
                 org = session.get(Organization, plant.org_id)
-                fresh = telemetry_query.freshness_for(session, [plant])[plant.id]
+                fresh = freshness_for(session, [plant])[plant.id]
                 status = plant_service.plant_status(session, [plant.id])[plant.id]
                 if ALERTS in parts:
                     alerts = alert_service.list_alerts(session, viewer, plant_id=plant.id, page_size=ALERTS_SHOWN)
@@ -168,24 +172,31 @@ class PlantDetailState(AuthState):
                                                       page_size=WORK_ORDERS_SHOWN)
                 if KPIS in parts:
                     kpi_rows = kpi_service.plant_kpis(session, viewer, plant.id, days=KPI_DAYS)
+                if DEVICES in parts:
+                    devices = plant_service.plant_devices(session, viewer, plant.id)
+                if DIAG in parts:
+                    with telemetry_session(viewer.db_context) as tel:
+                        diag = diagnosis_service.power_diagnosis(session, tel, viewer, plant.id)
                 if SYNC in parts and viewer.can_write and plant.vendor_id:
                     try:
                         vendor = vendor_service.get_vendor(session, viewer, plant.vendor_id)
                     except (NotFound, WomsError):
                         vendor = None
         except NotFound:
-            self.found, self.loaded, self.plant_id, self.name = False, True, 0, ""
+            self.found, self.loaded, self.plant_id, self.name, self.tz_error = False, True, 0, "", ""
             self.info, self.alerts, self.work_orders, self.kpi_points, self.kpi_days = {}, [], [], [], []
+            self.diag_points, self.devices = [], []
             return False
         tz = plant.timezone
         self.found, self.plant_id, self.name, self.freshness = True, plant.id, plant.name, fresh.value
+        self.tz_error = plant.timezone_error or ""
         self.info = {
             "org": org.name if org else "",
-            "capacity": _fmt(plant.capacity_kw, "kWp"),
-            "power": _fmt(plant.current_power_kw, "kW"),
-            "energy": _fmt(None if (mwh := energy_today_mwh(plant)) is None else mwh * 1000, "kWh", 0),
-            "last_reading": _local(plant.last_reading_at, tz),
-            "timezone": f"{tz} ({telemetry_query.utc_offset_label(tz, telemetry_query.utcnow())})",
+            "capacity": fmt_number(plant.capacity_kw, 1, " kWp"),
+            "power": fmt_number(plant.current_power_kw, 1, " kW"),
+            "energy": fmt_number(energy_today_mwh(plant), 0, " kWh", 1000.0),
+            "last_reading": fmt_local(plant.last_reading_at, tz),
+            "timezone": zone_label(tz),
             "location": "—" if plant.latitude is None or plant.longitude is None
             else f"{plant.latitude:.4f}, {plant.longitude:.4f}"
             + ("" if plant.altitude_m is None else f" · {plant.altitude_m:,.0f} m"),
@@ -200,6 +211,13 @@ class PlantDetailState(AuthState):
             self._show_work_orders(wos, tz)
         if KPIS in parts:
             self._show_kpis(kpi_rows)
+        if diag is not None:
+            self._show_diagnosis(diag)
+        if devices is not None:
+            self.devices = [{"sn": d.sn, "kind": DEVICE_KINDS.get(d.kind, d.kind), "name": d.name,
+                             "status": d.status, "last": fmt_local(d.last_data_at, tz),
+                             "seen": fmt_local(d.seen_at, tz)}
+                            for d in devices]
         if SYNC in parts:
             self.vendor_id = vendor.id if vendor else 0
             self.vendor_name = vendor.name if vendor else ""
@@ -212,16 +230,27 @@ class PlantDetailState(AuthState):
     def _show_alerts(self, alerts, tz: str) -> None:
         self.alerts = [{"id": str(a.id), "title": a.title, "severity": a.severity.value,
                         "severity_label": a.severity.label, "status": a.status.value, "status_label": a.status.label,
-                        "started": _local(a.started_at, tz), "resolved": _local(a.resolved_at, tz)}
+                        "started": fmt_local(a.started_at, tz), "resolved": fmt_local(a.resolved_at, tz)}
                        for a in alerts.items]
         self.alerts_total = alerts.total
 
     def _show_work_orders(self, wos, tz: str) -> None:
         self.work_orders = [{"id": str(w.id), "title": w.title, "status": w.status.value,
                              "status_label": w.status.label, "priority": w.priority.label,
-                             "created": _local(w.created_at, tz), "closed": _local(w.closed_at, tz)}
+                             "created": fmt_local(w.created_at, tz), "closed": fmt_local(w.closed_at, tz)}
                             for w in wos.items]
         self.work_orders_total = wos.total
+
+    def _show_diagnosis(self, diag) -> None:
+        self.diag_points = diag.points
+        self.diag_source, self.diag_source_label, self.diag_note = (diag.irradiance_source, diag.irradiance_label,
+                                                                    diag.expected_note)
+        if diag.energy_kwh is not None and diag.expected_energy_kwh:
+            ratio = 100.0 * diag.energy_kwh / diag.expected_energy_kwh
+            self.diag_summary = (f"Last 24 h: {diag.energy_kwh:,.0f} kWh made of {diag.expected_energy_kwh:,.0f} kWh "
+                                 f"expected ({ratio:.0f} %)")
+        else:
+            self.diag_summary = ""
 
     def _show_kpis(self, rows: list[dict]) -> None:
         self.kpi_points = kpi_chart_rows(rows)
@@ -237,39 +266,35 @@ class PlantDetailState(AuthState):
     @rx.event(background=True)
     async def sync_now(self):
         async with self:
-            viewer = self.require_viewer()
+            viewer = await self._require_viewer_async()
+            binding = self._session_binding  # the tab's tree may be discarded (logout) while the sync runs
             vendor_id, vendor_name = self.vendor_id, self.vendor_name
             if not viewer.can_write or not vendor_id or self.sync_running:
                 return
             self.sync_running, self.sync_progress = True, "starting…"
+        async for event in run_manual_sync(self, vendor_id, vendor_name, viewer, binding,
+                                           then=[SelectedPlantState.load_chart]):
+            yield event
 
-        async def progress(p: sync_service.SyncProgress) -> None:
-            async with self:
-                self.sync_progress = f"{p.plants_done + p.plants_failed} / {p.plants_total} plants"
+    # the hooks of run_manual_sync (under the state lock, in a worker thread)
+    def _sync_progress(self, done: int, total: int) -> None:
+        self.sync_progress = f"{done} / {total} plants"
 
-        try:
-            result = await sync_service.sync_vendor(vendor_id, viewer=viewer, trigger=SyncTrigger.MANUAL,
-                                                    progress=progress)
-        except Conflict as exc:
-            async with self:
-                self.sync_progress = ""
-                self._query({SYNC})
-            yield rx.toast.warning(exc.message, position="top-center")
-            return
-        except WomsError as exc:
-            async with self:
-                self.sync_running, self.sync_progress = False, ""
-            yield rx.toast.error(exc.message, position="top-center")
-            return
-        async with self:
-            self.sync_running, self.sync_progress = False, ""
-            self._query(ALL_PARTS - {SYNC})
-        if result.status == SyncStatus.SUCCEEDED:
-            yield rx.toast.success(f"Sync of {vendor_name} finished: {result.plants_done} of {result.plants_total} "
-                                   f"plants, {result.readings_upserted} readings", position="top-center")
+    def _sync_stopped(self, refused: bool) -> None:
+        if refused:  # another run holds the vendor: the page shows that one
+            self.sync_progress = ""
+            self._query({SYNC})
         else:
-            yield rx.toast.error(f"Sync of {vendor_name} {result.status.value}: {result.error}", position="top-center")
-        yield SelectedPlantState.load_chart
+            self.sync_running, self.sync_progress = False, ""
+
+    def _sync_finished(self, result: sync_service.SyncResult) -> str:
+        self.sync_running, self.sync_progress = False, ""
+        self._query(ALL_PARTS - {SYNC})
+        return f": {result.plants_done} of {result.plants_total} plants, {result.readings_upserted} readings"
+
+    @rx.var
+    def has_diagnosis(self) -> bool:
+        return len(self.diag_points) > 0
 
     @rx.var
     def has_kpis(self) -> bool:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.core.db import main_session
-from woms_app.pages import routes
 from woms_app.services import plants as plant_service
-from woms_app.services import telemetry_query
+from woms_app.services.freshness import freshness_for
 from woms_app.services.telemetry import energy_today_mwh
+from woms_app.services.zones import zone_label
 from woms_app.state.base import AuthState
 from woms_app.state.live import changed_topics
 
@@ -31,12 +32,12 @@ class PlantsState(AuthState):
 
     @rx.event
     def load(self):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
             result = plant_service.list_plants(session, viewer, search=self.search, sort=self.sort,
                                                descending=self.descending, page=self.page, page_size=PAGE_SIZE)
             plants = [p for p, _ in result.items]
-            fresh = telemetry_query.freshness_for(session, plants)
+            fresh = freshness_for(session, plants)
             status = plant_service.plant_status(session, [p.id for p in plants])
         self.total = result.total
         self.rows = [
@@ -47,7 +48,10 @@ class PlantsState(AuthState):
                 "capacity": f"{p.capacity_kw:,.1f} kWp",
                 "power": "—" if p.current_power_kw is None else f"{p.current_power_kw:,.1f} kW",
                 "energy": _kwh(energy_today_mwh(p)),
-                "timezone": p.timezone,
+                "timezone": zone_label(p.timezone),
+                "pr": "—" if (y := plant_service.yesterday_kpis(p))[0] is None else f"{100 * y[0]:.1f} %",
+                "yield": "—" if y[1] is None else f"{y[1]:.2f}",
+                "tz_error": p.timezone_error or "",
                 "href": routes.plant(p.id),
                 "freshness": fresh[p.id].value,
                 "alerts": str(status[p.id].active_alerts),

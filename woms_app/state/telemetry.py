@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.core.db import main_session, telemetry_session
 from woms_app.core.errors import NotFound
-from woms_app.pages import routes
+from woms_app.core.ids import require_id
+from woms_app.services import plant_series
 from woms_app.services import plants as plant_service
-from woms_app.services import telemetry_query
+from woms_app.services.zones import zone_label
 from woms_app.state.base import AuthState
-from woms_app.state.work_orders import as_id
 
 OPTIONS_SHOWN = 12
 
@@ -39,10 +39,11 @@ class SelectedPlantState(AuthState):
 
     # -- the selector ------------------------------------------------------------------------
     def _search(self) -> None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
             page = plant_service.list_plants(session, viewer, search=self.query, page_size=OPTIONS_SHOWN)
-        self.options = [{"id": str(p.id), "name": p.name, "org": org, "tz": p.timezone} for p, org in page.items]
+        self.options = [{"id": str(p.id), "name": p.name, "org": org, "tz": zone_label(p.timezone)}
+                        for p, org in page.items]
         self.options_total = page.total
 
     @rx.event
@@ -60,17 +61,17 @@ class SelectedPlantState(AuthState):
     def choose(self, plant_id: str):
         """Select a plant (dashboard): the chart follows."""
         self.picker_open = False
-        self._select(as_id(plant_id, "Plant"))
+        self._select(require_id(plant_id, "Plant"))
         return SelectedPlantState.load_chart
 
     @rx.event
     def open_plant(self, plant_id: str):
         """Select a plant and open its page."""
         self.picker_open = False
-        return rx.redirect(routes.plant(as_id(plant_id, "Plant")))
+        return rx.redirect(routes.plant(require_id(plant_id, "Plant")))
 
     def _select(self, plant_id: int) -> None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
             plant = plant_service.get_plant(session, viewer, plant_id)  # NotFound outside the scope
         self.selected_id, self.selected_name, self.selected_tz = plant.id, plant.name, plant.timezone
@@ -78,7 +79,7 @@ class SelectedPlantState(AuthState):
     @rx.event
     def show_plant(self, plant_id: int):
         """The plant page selects its plant (checked again in the viewer's scope) and loads its chart."""
-        plant_id = as_id(plant_id, "Plant")
+        plant_id = require_id(plant_id, "Plant")
         if plant_id != self.selected_id:
             self.points, self.chart_loaded = [], False
         self._select(plant_id)
@@ -87,7 +88,7 @@ class SelectedPlantState(AuthState):
     @rx.event
     def ensure_selection(self):
         """Dashboard on_load: keep the remembered plant if still visible, else the first plant in scope."""
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         if self.selected_id:
             try:
                 self._select(self.selected_id)
@@ -106,7 +107,7 @@ class SelectedPlantState(AuthState):
     @rx.event
     def set_metric(self, metric: str | list[str]):
         metric = metric[0] if isinstance(metric, list) and metric else metric
-        if metric not in telemetry_query.METRICS:
+        if metric not in plant_series.METRICS:
             return
         self.metric = metric
         return SelectedPlantState.load_chart
@@ -116,14 +117,14 @@ class SelectedPlantState(AuthState):
         await asyncio.to_thread(self._load_chart)  # off the event loop
 
     def _load_chart(self) -> None:
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         if not self.selected_id:
             self.points, self.chart_loaded = [], True
             return
         self.chart_loading = True
         try:
             with main_session() as session, telemetry_session() as tel:
-                series = telemetry_query.plant_series(session, tel, viewer, self.selected_id, self.metric)
+                series = plant_series.plant_series(session, tel, viewer, self.selected_id, self.metric)
         except NotFound:
             self.selected_id, self.selected_name, self.points = 0, "", []
             raise

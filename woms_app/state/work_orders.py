@@ -1,51 +1,30 @@
-"""Work orders: the list with filters, the detail dialog, and the create form (also used on /alerts).
+"""Work orders: the list with filters and the detail dialog (the create form is state/work_order_form.py).
 
-Every handler resolves the viewer from the session (``require_viewer``) and passes ids to the
+Every handler resolves the viewer from the session (``_require_viewer``) and passes ids to the
 services, which scope them: a client calling a handler with a foreign id gets "not found".
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import reflex as rx
 
 from woms_app.core.db import main_session
-from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from woms_app.core.errors import NotFound
+from woms_app.core.ids import parse_id, require_id
 from woms_app.models.enums import Priority, WorkOrderStatus
-from woms_app.pages import routes
 from woms_app.services import kpis
 from woms_app.services import work_orders as svc
-from woms_app.services.viewer import MAX_ID
 from woms_app.state.base import AuthState
+from woms_app.state.helpers import ALL, USER_ERRORS, fmt_number, fmt_time, plant_choice
 from woms_app.state.live import changed_topics
 
 PAGE_SIZE = 20
-OPTIONS_LIMIT = 30
-ALL = "all"
-USER_ERRORS = (ValidationFailed, Conflict, NotFound, Forbidden)
 
-STATUS_CHOICES = [{"value": ALL, "label": "All statuses"}] + [{"value": s.value, "label": s.label} for s in WorkOrderStatus]
-PRIORITY_CHOICES = [{"value": ALL, "label": "All priorities"}] + [{"value": p.value, "label": p.label} for p in Priority]
-PRIORITY_FORM_CHOICES = [{"value": p.value, "label": p.label} for p in Priority]
+STATUS_CHOICES = ([{"value": ALL, "label": "All statuses"}]
+                  + [{"value": s.value, "label": s.label} for s in WorkOrderStatus])
+PRIORITY_CHOICES = ([{"value": ALL, "label": "All priorities"}]
+                    + [{"value": p.value, "label": p.label} for p in Priority])
 TRANSITION_LABELS = {WorkOrderStatus.IN_PROGRESS: "Start work", WorkOrderStatus.DONE: "Mark done",
                      WorkOrderStatus.CANCELLED: "Cancel work order"}
-
-
-def fmt_time(dt: datetime | None) -> str:
-    return "" if dt is None else f"{dt:%Y-%m-%d %H:%M} UTC"
-
-
-def as_id(value, what: str = "Work order") -> int:
-    """An id sent by the client (any client can call a handler with anything): a positive int or NotFound."""
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
-        raise NotFound(f"{what} not found")
-    return int(text)
-
-
-def _int_or_none(value: str) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and 0 < len(text) < 16 else None
 
 
 PERIODS = ("before", "during", "after")
@@ -54,10 +33,6 @@ VERDICT_COLORS = {"helped": "green", "no_change": "gray", "worse": "red", "uncer
 VERDICT_LABELS = {"helped": "Helped", "no_change": "No clear change", "worse": "Worse", "uncertain": "Uncertain",
                   "not_enough_data": "Not enough data yet"}
 LIVE_TOPICS = {"work_orders", "plants", "alerts"}
-
-
-def _v(value, digits: int = 1, unit: str = "", scale: float = 1.0) -> str:
-    return "—" if value is None else f"{value * scale:,.{digits}f}{unit}"
 
 
 def efficiency_rows(plants: list[svc.PlantLink], snapshots) -> list[dict[str, str]]:
@@ -81,20 +56,16 @@ def efficiency_rows(plants: list[svc.PlantLink], snapshots) -> list[dict[str, st
         period_of = {(sn.period.value if hasattr(sn.period, "value") else str(sn.period)): sn for sn in snaps}
         for period in PERIODS:
             sn = period_of.get(period)
-            row[f"{period}_eff"] = _v(sn.efficiency_pct if sn else None, 1, " %")
-            row[f"{period}_pr"] = _v(sn.pr if sn else None, 1, " %", 100.0)
-            row[f"{period}_prtc"] = _v(sn.pr_temp_corrected if sn else None, 1, " %", 100.0)
-            row[f"{period}_cov"] = _v(sn.coverage_pct if sn else None, 0, " %")
+            row[f"{period}_eff"] = fmt_number(sn.efficiency_pct if sn else None, 1, " %")
+            row[f"{period}_pr"] = fmt_number(sn.pr if sn else None, 1, " %", 100.0)
+            row[f"{period}_prtc"] = fmt_number(sn.pr_temp_corrected if sn else None, 1, " %", 100.0)
+            row[f"{period}_cov"] = fmt_number(sn.coverage_pct if sn else None, 0, " %")
             row[f"{period}_low"] = ("yes" if sn is not None and (sn.coverage_pct is None or sn.coverage_pct < 90.0)
                                     else "")
             row[f"{period}_window"] = (f"{sn.window_start:%d %b} – {sn.window_end:%d %b} · {sn.days} d"
                                        if sn else "no window yet")
         rows.append(row)
     return rows
-
-
-def _plant_choice(o: svc.PlantOption, fleet_wide: bool) -> dict[str, str]:
-    return {"id": str(o.id), "name": o.name + (f" · {o.org_name}" if fleet_wide else "")}
 
 
 class WorkOrdersState(AuthState):
@@ -131,14 +102,14 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def load(self):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         self.loading = True
         yield
         with main_session() as session:
             result = svc.list_work_orders(
                 session, viewer, status=None if self.status_filter == ALL else self.status_filter,
                 priority=None if self.priority_filter == ALL else self.priority_filter,
-                plant_id=_int_or_none(self.plant_filter), search=self.search, page=self.page, page_size=PAGE_SIZE)
+                plant_id=parse_id(self.plant_filter), search=self.search, page=self.page, page_size=PAGE_SIZE)
             options = None if self.plant_choices else svc.plant_options(session, viewer, limit=200)
         self.total = result.total
         self.rows = [
@@ -155,7 +126,7 @@ class WorkOrdersState(AuthState):
             for w in result.items
         ]
         if options is not None:
-            self.plant_choices = [{"id": ALL, "name": "All plants"}] + [_plant_choice(o, viewer.fleet_wide)
+            self.plant_choices = [{"id": ALL, "name": "All plants"}] + [plant_choice(o, viewer.fleet_wide)
                                                                         for o in options]
         self.loading = False
 
@@ -174,7 +145,7 @@ class WorkOrdersState(AuthState):
         """Re-read the open work order in place (add-plant search and options are kept)."""
         if not self.detail_open or not self.detail.get("id"):
             return
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         try:
             with main_session() as session:
                 d = svc.get_work_order(session, viewer, self._detail_id())
@@ -198,8 +169,11 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def set_plant_filter(self, value: str):
-        self.plant_filter = value if value == ALL or str(value).isdigit() else ALL
+        plant_id = None if value == ALL else parse_id(value)
+        self.plant_filter = ALL if plant_id is None else str(plant_id)
         self.page = 1
+        if value != ALL and plant_id is None:  # not an id: the list stays usable, unfiltered
+            return [WorkOrdersState.load, rx.toast.error("Plant not found", id="woms-error", position="top-center")]
         return WorkOrdersState.load
 
     @rx.event
@@ -222,7 +196,7 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def export_csv(self):
-        self.require_viewer()
+        self._require_viewer()
         from urllib.parse import urlencode
 
         params = {"format": "csv"}
@@ -230,7 +204,7 @@ class WorkOrdersState(AuthState):
             params["status"] = self.status_filter
         if self.priority_filter != ALL:
             params["priority"] = self.priority_filter
-        if _int_or_none(self.plant_filter):
+        if parse_id(self.plant_filter):
             params["plant_id"] = self.plant_filter
         if self.search:
             params["q"] = self.search
@@ -280,9 +254,9 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def open_detail(self, wo_id: int | str):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         with main_session() as session:
-            d = svc.get_work_order(session, viewer, as_id(wo_id))
+            d = svc.get_work_order(session, viewer, require_id(wo_id, "Work order"))
             self._show_efficiency(session, viewer, d)
         self._show(d)
         self.add_plant_search = ""
@@ -293,9 +267,9 @@ class WorkOrdersState(AuthState):
     @rx.event
     def open_from_url(self):
         """``on_load``: /work-orders?wo=<id> opens that work order's detail (links from alerts)."""
-        wo = str(self.router.url.query_parameters.get("wo", ""))
-        if wo.isdigit():
-            return WorkOrdersState.open_detail(wo)
+        wo = parse_id(str(self.router.url.query_parameters.get("wo", "")))
+        if wo is not None:
+            return WorkOrdersState.open_detail(str(wo))
 
     @rx.event
     def set_detail_open(self, value: bool):
@@ -309,11 +283,11 @@ class WorkOrdersState(AuthState):
     def _detail_id(self) -> int:
         if not self.detail.get("id"):
             raise NotFound("Work order not found")
-        return int(self.detail["id"])
+        return require_id(self.detail["id"], "Work order")
 
     @rx.event
     def change_status(self, to_status: str):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         wo_id = self._detail_id()
         self.detail_busy = True
         yield
@@ -332,11 +306,11 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def deactivate_plant(self, plant_id: int | str):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         wo_id = self._detail_id()
         try:
             with main_session() as session:
-                wo = svc.deactivate_plant(session, viewer, wo_id, as_id(plant_id, "Plant"))
+                wo = svc.deactivate_plant(session, viewer, wo_id, require_id(plant_id, "Plant"))
                 d = svc.detail_after_write(session, wo)
         except USER_ERRORS as exc:
             return rx.toast.error(exc.message)
@@ -346,7 +320,7 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def search_add_plant(self, value: str):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         self.add_plant_search = str(value)[:100]
         self.add_plant_error = ""
         if not self.add_plant_search.strip():
@@ -366,11 +340,11 @@ class WorkOrdersState(AuthState):
 
     @rx.event
     def assign_plant(self, plant_id: int | str):
-        viewer = self.require_viewer()
+        viewer = self._require_viewer()
         wo_id = self._detail_id()
         try:
             with main_session() as session:
-                wo = svc.assign_plant(session, viewer, wo_id, as_id(plant_id, "Plant"))
+                wo = svc.assign_plant(session, viewer, wo_id, require_id(plant_id, "Plant"))
                 d = svc.detail_after_write(session, wo)
         except USER_ERRORS as exc:
             self.add_plant_error = exc.message
@@ -387,157 +361,3 @@ def _history_text(h: svc.HistoryEntry) -> str:
         return f"Status {h.from_status.label} → {h.to_status.label}"
     return {"created": "Created", "plant_added": "Plant added", "plant_removed": "Plant removed",
             "alert_linked": "Alert linked"}.get(h.kind, h.kind.replace("_", " ").capitalize())
-
-
-class WorkOrderFormState(AuthState):
-    """The create dialog (blank, or prefilled from an alert)."""
-
-    form_open: bool = False
-    title: str = ""
-    description: str = ""
-    priority: str = Priority.MEDIUM.value
-    alert_id: int = 0
-    alert_label: str = ""
-    plant_search: str = ""
-    options: list[dict[str, str]] = []
-    selected: list[dict[str, str]] = []  # id, name, busy
-    errors: dict[str, str] = {}
-    saving: bool = False
-
-    def _reset_form(self) -> None:
-        self.title = self.description = self.plant_search = self.alert_label = ""
-        self.priority = Priority.MEDIUM.value
-        self.alert_id = 0
-        self.selected = []
-        self.options = []
-        self.errors = {}
-        self.saving = False
-
-    def _load_options(self, viewer) -> None:
-        org_id = None
-        if self.selected:  # one organization per work order: once a plant is picked, offer its org only
-            org_id = int(self.selected[0]["org_id"])
-        with main_session() as session:
-            opts = svc.plant_options(session, viewer, search=self.plant_search, org_id=org_id, limit=OPTIONS_LIMIT)
-        chosen = {s["id"] for s in self.selected}
-        self.options = [
-            {"id": str(o.id), "name": o.name, "org": o.org_name if viewer.fleet_wide else "", "org_id": str(o.org_id),
-             "busy": "" if o.busy_work_order_id is None else f"On active #{o.busy_work_order_id} '{o.busy_work_order_title}'",
-             "checked": "yes" if str(o.id) in chosen else ""}
-            for o in opts
-        ]
-
-    @rx.event
-    def start(self):
-        viewer = self.require_viewer()
-        if not viewer.can_write:
-            raise Forbidden("Read-only account: government observers cannot change data")
-        self._reset_form()
-        self._load_options(viewer)
-        self.form_open = True
-
-    @rx.event
-    def start_from_alert(self, alert_id: int | str):
-        viewer = self.require_viewer()
-        if not viewer.can_write:
-            raise Forbidden("Read-only account: government observers cannot change data")
-        self._reset_form()
-        with main_session() as session:
-            draft = svc.draft_from_alert(session, viewer, as_id(alert_id, "Alert"))
-            opts = {o.id: o for o in svc.plant_options(session, viewer, org_id=draft.org_id, limit=200)}
-        self.title, self.description, self.priority = draft.title, draft.description, draft.priority.value
-        self.alert_id = draft.alert_id
-        self.alert_label = f"Alert #{draft.alert_id}"
-        self.selected = [
-            {"id": str(pid), "name": opts[pid].name if pid in opts else f"Plant {pid}", "org_id": str(draft.org_id),
-             "busy": opts[pid].busy_message if pid in opts else ""}
-            for pid in draft.plant_ids
-        ]
-        self._load_options(viewer)
-        self.form_open = True
-
-    @rx.event
-    def set_form_open(self, value: bool):
-        self.form_open = bool(value)
-        if not value:
-            self._reset_form()
-
-    @rx.event
-    def set_title(self, value: str):
-        self.title = str(value)[: svc.TITLE_MAX + 50]
-        self.errors = {k: v for k, v in self.errors.items() if k != "title"}
-
-    @rx.event
-    def set_description(self, value: str):
-        self.description = str(value)[: svc.DESCRIPTION_MAX + 100]
-        self.errors = {k: v for k, v in self.errors.items() if k != "description"}
-
-    @rx.event
-    def set_priority(self, value: str):
-        self.priority = value if value in Priority.values() else Priority.MEDIUM.value
-
-    @rx.event
-    def set_plant_search(self, value: str):
-        viewer = self.require_viewer()
-        self.plant_search = str(value)[:100]
-        self._load_options(viewer)
-
-    @rx.event
-    def toggle_plant(self, plant_id: str, checked: bool):
-        viewer = self.require_viewer()
-        plant_id = str(plant_id)
-        if checked:
-            opt = next((o for o in self.options if o["id"] == plant_id), None)
-            if opt is None or any(s["id"] == plant_id for s in self.selected):
-                return
-            self.selected = self.selected + [{"id": opt["id"], "name": opt["name"], "org_id": opt["org_id"],
-                                              "busy": opt["busy"]}]
-        else:
-            self.selected = [s for s in self.selected if s["id"] != plant_id]
-        self.errors = {k: v for k, v in self.errors.items() if k != "plant_ids"}
-        self._load_options(viewer)
-
-    def _validate(self) -> dict[str, str]:
-        errors = {}
-        title = " ".join(self.title.split())
-        if not svc.TITLE_MIN <= len(title) <= svc.TITLE_MAX:
-            errors["title"] = f"Title must be {svc.TITLE_MIN}–{svc.TITLE_MAX} characters"
-        if len(self.description.strip()) > svc.DESCRIPTION_MAX:
-            errors["description"] = f"Description must be at most {svc.DESCRIPTION_MAX} characters"
-        if not self.selected:
-            errors["plant_ids"] = "Pick at least one plant"
-        return errors
-
-    @rx.event
-    def submit(self):
-        viewer = self.require_viewer()
-        self.errors = self._validate()
-        if self.errors:
-            return rx.toast.error("Please correct the highlighted fields")
-        self.saving = True
-        yield
-        try:
-            with main_session() as session:
-                wo = svc.create_work_order(session, viewer, title=self.title, description=self.description,
-                                           priority=self.priority, plant_ids=[int(s["id"]) for s in self.selected],
-                                           alert_id=self.alert_id or None)
-                wo_id, wo_title = wo.id, wo.title
-        except USER_ERRORS as exc:
-            self.saving = False
-            self.errors = {exc.field or "form": exc.message}
-            yield rx.toast.error(exc.message)
-            return
-        self.form_open = False
-        self._reset_form()
-        yield rx.toast.success(f"Work order #{wo_id} '{wo_title}' created")
-        if str(self.router.url.path).rstrip("/") == routes.ALERTS:
-            from woms_app.state.alerts import AlertsFeedState
-
-            yield AlertsFeedState.refresh
-        else:
-            yield WorkOrdersState.load
-
-    @rx.var
-    def busy_selected(self) -> str:
-        """A warning for picked plants already held by another active work order."""
-        return "; ".join(f"{s['name']}: {s['busy']}" for s in self.selected if s.get("busy"))

@@ -3,6 +3,7 @@ from woms_app.vendors.base import (
     BaseVendorAdapter,
     ConnectionResult,
     NormalizedAlert,
+    NormalizedDevice,
     NormalizedPlant,
     Reading,
     VendorTypeInfo,
@@ -22,7 +23,8 @@ from woms_app.vendors.limiter import Budget
 from woms_app.vendors.manager import VendorManager
 
 __all__ = [
-    "BaseVendorAdapter", "Budget", "ConnectionResult", "NormalizedAlert", "NormalizedPlant", "Reading",
+    "BaseVendorAdapter", "Budget", "ConnectionResult", "NormalizedAlert", "NormalizedDevice", "NormalizedPlant",
+    "Reading",
     "UnknownVendorType", "VendorAuthError", "VendorBadResponse", "VendorError", "VendorManager",
     "VendorNotSupported", "VendorRateLimited", "VendorTimeout", "VendorTokenExpired", "VendorTypeInfo",
     "VendorUnavailable",

@@ -5,23 +5,47 @@ units converted once (kW, kWp, V, A, °C, W/m²) and every instant an aware UTC 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, ClassVar, Iterable, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
 
-from woms_app.vendors.errors import VendorAuthError, VendorError
+from woms_app.vendors.errors import (
+    VendorAuthError,
+    VendorError,
+    VendorRateLimited,
+    VendorTokenExpired,
+    VendorUnavailable,
+)
 from woms_app.vendors.http import call_with_policy
 from woms_app.vendors.limiter import Budget, RequestLimiter, shared_limiter
+from woms_app.vendors.netguard import vendor_client
 
 log = logging.getLogger("woms.vendors")
 T = TypeVar("T")
 
 SEVERITIES = ("critical", "major", "minor", "info")
 STATUSES = ("ACTIVE", "RESOLVED")
+
+
+DEVICE_KINDS = ("inverter", "logger", "weather", "meter", "other")
+DEVICE_STATUSES = ("online", "alarm", "fault", "offline", "unknown")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalizedDevice:
+    """One device of a plant as its vendor lists it (inverter, logger, weather station, ...)."""
+
+    sn: str
+    kind: str  # one of DEVICE_KINDS
+    name: str = ""
+    status: str = "unknown"  # one of DEVICE_STATUSES
+    last_data_at: datetime | None = None  # aware UTC: the vendor's "last data" time, when it gives one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +61,8 @@ class NormalizedPlant:
     timezone: str = "UTC"  # IANA
     has_irradiance_sensor: bool = False
     address: str | None = None
+    devices: tuple[NormalizedDevice, ...] = ()  # empty when the adapter did not list them
+    timezone_error: str | None = None  # the vendor's zone could not be understood (timezone is then a placeholder)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +125,78 @@ class VendorTypeInfo:
     default_base_url: str
 
 
+class TokenKeeper:
+    """The session token of one adapter, with a generation number per token and one login at a time.
+
+    Every request reads ``current()`` inside its budget slot and remembers the generation it sent.
+    When the vendor rejects it, ``refresh(sent_generation)`` logs in only if that generation is still
+    the current one; a call whose token was already replaced (by another call's login) just retries.
+    So a token that dies under N calls in flight costs one login, shared by all of them (single flight).
+
+    A login whose token is rejected before any call succeeded with it is "dead on arrival"; after
+    ``MAX_DEAD_LOGINS`` such logins in a row the keeper stops logging in and raises
+    ``VendorUnavailable`` (the vendor revokes every fresh token — another client on the account?),
+    never an auth error: the credentials were accepted each time.
+    """
+
+    MAX_DEAD_LOGINS = 3
+
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+        self.token: str | None = None
+        self.generation = 0
+        self.logins = 0  # logins performed through refresh() and set()
+        self._ok_in_generation = 0
+        self._dead_streak = 0
+        self._dead_generation = -1  # the vendor rejected this generation: new calls wait for its successor
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: object | None = None
+
+    def current(self) -> tuple[str | None, int]:
+        return self.token, self.generation
+
+    def set(self, token: str) -> None:
+        """A login succeeded: the new token is current."""
+        self.token = token
+        self.generation += 1
+        self.logins += 1
+        self._ok_in_generation = 0
+
+    def rejected(self, generation: int) -> None:
+        """The vendor refused a call sent with ``generation``."""
+        if generation == self.generation:
+            self._dead_generation = generation
+
+    @property
+    def current_is_dead(self) -> bool:
+        return self.token is None or self._dead_generation == self.generation
+
+    def succeeded(self, generation: int) -> None:
+        if generation == self.generation:
+            self._ok_in_generation += 1
+            self._dead_streak = 0
+
+    def _get_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    async def refresh(self, seen_generation: int, login: Callable[[], Awaitable[None]]) -> bool:
+        """Log in unless the token of ``seen_generation`` was already replaced. True when this call logged in."""
+        async with self._get_lock():
+            if self.token is not None and self.generation != seen_generation:
+                return False  # another call already logged in: retry with the current token
+            if self.token is not None and self._ok_in_generation == 0:
+                self._dead_streak += 1
+                if self._dead_streak >= self.MAX_DEAD_LOGINS:
+                    raise VendorUnavailable(
+                        f"the vendor rejected {self._dead_streak} fresh session tokens in a row before any "
+                        "call succeeded (is another client logging in to this account?)", vendor=self.vendor)
+            await login()
+            return True
+
+
 class BaseVendorAdapter(ABC):
     """Abstract async adapter. One instance per vendor account; share one ``httpx.AsyncClient``.
 
@@ -113,6 +211,8 @@ class BaseVendorAdapter(ABC):
     secret_fields: ClassVar[tuple[str, ...]] = ()
     default_base_url: ClassVar[str] = ""
     default_budget: ClassVar[Budget] = Budget(10, 1.0, 4)
+    # seconds of the vendor limit behind each rate-limit code: a back-off lasts at least one of them
+    rate_windows: ClassVar[Mapping[str, float]] = {}
 
     def __init__(
         self,
@@ -123,8 +223,9 @@ class BaseVendorAdapter(ABC):
         budget: Budget | None = None,
         timeout_s: float = 20.0,
         limiter: RequestLimiter | None = None,
-        max_rate_limit_wait_s: float = 30.0,
-        rate_limit_retries: int = 2,
+        max_rate_limit_wait_s: float = 120.0,
+        rate_limit_retries: int | None = None,
+        rate_limit_windows: Mapping[str, float] | None = None,
     ) -> None:
         missing = [f for f in self.credential_fields if not str(credentials.get(f) or "").strip()]
         if missing:
@@ -134,7 +235,7 @@ class BaseVendorAdapter(ABC):
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self._credentials = dict(credentials)
         self._own_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        self._client = client or vendor_client(timeout_s)  # resolved address checked per connection (SSRF)
         self.timeout_s = timeout_s
         self.budget = budget or self.default_budget
         self.limiter = limiter or shared_limiter(
@@ -142,6 +243,8 @@ class BaseVendorAdapter(ABC):
         )
         self.max_rate_limit_wait_s = max_rate_limit_wait_s
         self.rate_limit_retries = rate_limit_retries
+        self.rate_limit_windows = {**self.rate_windows, **(rate_limit_windows or {})}
+        self.tokens = TokenKeeper(self.vendor_type)
 
     # ---------------------------------------------------------------- identity & redaction
     def account_identity(self) -> str:
@@ -157,13 +260,57 @@ class BaseVendorAdapter(ABC):
 
     __str__ = __repr__
 
+    @property
+    def _token(self) -> str | None:
+        return self.tokens.token
+
+    @_token.setter
+    def _token(self, value: str | None) -> None:  # tests drop the token to force a login
+        self.tokens.token = value
+
     # ---------------------------------------------------------------- lifecycle
+    def rate_window_s(self, exc: VendorRateLimited) -> float:
+        """The window of the vendor limit a rate-limit answer refers to (0 when unknown)."""
+        return float(self.rate_limit_windows.get(str(exc.code or ""), 0.0))
+
     async def _with_policy(self, op: Callable[[], Awaitable[T]], *, what: str,
-                           reauthenticate: Callable[[], Awaitable[None]]) -> T:
+                           reauthenticate: Callable[[], Awaitable[Any]]) -> T:
         """Run one logical call under the house retry policy with this adapter's rate-limit settings."""
         return await call_with_policy(op, reauthenticate=reauthenticate, vendor=self.vendor_type, what=what,
                                       max_rate_limit_wait_s=self.max_rate_limit_wait_s,
-                                      rate_limit_retries=self.rate_limit_retries)
+                                      rate_limit_retries=self.rate_limit_retries,
+                                      rate_window_s=self.rate_window_s, on_rate_limited=self.limiter.hold)
+
+    async def _ensure_token(self) -> None:
+        """Before a call: log in when there is no token, or wait for the login that replaces a token the
+        vendor already refused (single flight), instead of sending it. Adapters may refresh early."""
+        if self.tokens.current_is_dead:
+            await self.tokens.refresh(self.tokens.generation, self.authenticate)
+
+    async def _call_authed(self, send: Callable[[Callable[[], str | None]], Awaitable[T]], *, what: str) -> T:
+        """One logical authenticated call. ``send(token_now)`` makes one request and calls ``token_now()``
+        inside its budget slot (``request_json(prepare=...)``) for the token current at send time."""
+        sent = {"generation": -1}
+
+        async def op() -> T:
+            await self._ensure_token()
+
+            def token_now() -> str | None:
+                token, sent["generation"] = self.tokens.current()
+                if self.tokens.current_is_dead:  # refused meanwhile: do not spend a request on it
+                    raise VendorTokenExpired("session token already refused; waiting for the new one",
+                                             vendor=self.vendor_type)
+                return token
+
+            out = await send(token_now)
+            self.tokens.succeeded(sent["generation"])
+            return out
+
+        async def reauth() -> None:
+            self.tokens.rejected(sent["generation"])
+            await self.tokens.refresh(sent["generation"], self.authenticate)
+
+        return await self._with_policy(op, what=what, reauthenticate=reauth)
 
     async def _login_with_policy(self, op: Callable[[], Awaitable[T]]) -> T:
         """The login call: same policy, but a rejected login never re-authenticates, and says it was the login."""
@@ -179,7 +326,7 @@ class BaseVendorAdapter(ABC):
         if self._own_client:
             await self._client.aclose()
 
-    async def __aenter__(self) -> "BaseVendorAdapter":
+    async def __aenter__(self) -> BaseVendorAdapter:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

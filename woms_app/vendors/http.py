@@ -4,8 +4,10 @@
   translated, body decoded as JSON (non-JSON → ``VendorBadResponse``).
 * ``check_solarman`` / ``check_sungrow`` — envelope checks: vendor error codes → error classes.
 * ``call_with_policy`` — the retry policy around one logical call: an expired token re-authenticates
-  once and retries once; a rate limit backs off ``retry_after`` (bounded) and retries; a transient
-  outage retries once after a short pause. Everything else is raised as is.
+  (single flight, see ``base.TokenKeeper``) and retries with the current token — never a credentials
+  failure by itself; a rate limit backs off at least one full window of the vendor's limit (or the
+  server's Retry-After, if longer) and retries while the call's back-off time lasts; a transient outage
+  retries once after a short pause. Everything else is raised as is.
 * ``scrub`` — removes secrets from any text before it reaches a log line or an exception.
 """
 from __future__ import annotations
@@ -14,8 +16,9 @@ import asyncio
 import json
 import logging
 import random
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,6 +33,7 @@ from woms_app.vendors.errors import (
     VendorUnavailable,
 )
 from woms_app.vendors.limiter import RequestLimiter
+from woms_app.vendors.netguard import REFUSED
 
 log = logging.getLogger("woms.vendors.http")
 
@@ -66,16 +70,29 @@ async def request_json(
     params: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     secrets: Iterable[str] = (),
+    prepare: Callable[[], tuple[Any, Mapping[str, str] | None]] | None = None,
 ) -> tuple[Any, float | None]:
-    """One HTTP exchange within the budget. Returns (decoded JSON, Retry-After seconds or None)."""
-    path = httpx.URL(url).path
+    """One HTTP exchange within the budget. Returns (decoded JSON, Retry-After seconds or None).
+
+    ``prepare()`` (optional) is called once the budget slot is held and returns ``(json_body, headers)``:
+    the request then carries the session token current at send time, not one read before it queued."""
+    try:
+        path = httpx.URL(url).path
+    except httpx.InvalidURL as exc:
+        raise VendorNotSupported("the vendor base URL is not a valid address", vendor=vendor) from exc
     async with limiter.slot():
+        if prepare is not None:
+            json_body, headers = prepare()
         try:
             resp = await client.request(
                 method, url, json=json_body, params=params, headers=headers, timeout=timeout_s
             )
         except httpx.TimeoutException as exc:
             raise VendorTimeout(f"no answer from {path} within {timeout_s:g} s", vendor=vendor) from exc
+        except httpx.ConnectError as exc:
+            if REFUSED in str(exc):  # netguard: the host resolved to a private / local address
+                raise VendorNotSupported(f"{REFUSED} ({path})", vendor=vendor) from exc
+            raise VendorUnavailable(f"cannot reach the vendor (ConnectError) on {path}", vendor=vendor) from exc
         except httpx.TransportError as exc:  # connect errors, resets, protocol errors
             raise VendorUnavailable(
                 f"cannot reach the vendor ({type(exc).__name__}) on {path}", vendor=vendor
@@ -119,11 +136,13 @@ SOLARMAN_RATE_CODES = {"2101002": 10.0, "2101009": 86400.0, "2101010": 86400.0}
 SOLARMAN_UNAVAILABLE = {"3201001", "3501004", "2104001", "2104002", "2104003"}
 
 
-def _wrap(exc_cls: type[VendorError], message: str, vendor: str, code: str | None, secrets: Iterable[str]) -> VendorError:
+def _wrap(exc_cls: type[VendorError], message: str, vendor: str, code: str | None,
+          secrets: Iterable[str]) -> VendorError:
     return exc_cls(scrub(message, secrets), vendor=vendor, code=code)
 
 
-def check_solarman(body: Mapping[str, Any], retry_after: float | None = None, secrets: Iterable[str] = ()) -> Mapping[str, Any]:
+def check_solarman(body: Mapping[str, Any], retry_after: float | None = None,
+                   secrets: Iterable[str] = ()) -> Mapping[str, Any]:
     """Raise the matching error for a ``success:false`` SOLARMAN envelope (HTTP 200); return the body."""
     vendor = "solarman"
     success = body.get("success")
@@ -150,21 +169,25 @@ def check_solarman(body: Mapping[str, Any], retry_after: float | None = None, se
 
 # ---------------------------------------------------------------- Sungrow envelope
 SUNGROW_TOKEN_CODES = {"E00003", "002"}
-SUNGROW_AUTH_CODES = {"E00000", "001", "E00001", "E918", "E919", "003"}
-SUNGROW_NOT_SUPPORTED = {"E900", "E902", "E996"}
+# E900 "unauthorised access": a wrong access key (x-access-key) or an app not granted the API family, which
+# only new credentials fix; E00002 and E904–E914: the app's key / encryption headers are refused.
+SUNGROW_AUTH_CODES = {"E00000", "001", "E00001", "E00002", "E900", "E918", "E919", "003",
+                      *(f"E9{n:02d}" for n in range(4, 15))}
+SUNGROW_NOT_SUPPORTED = {"E902", "E996"}
 SUNGROW_UNAVAILABLE = {"-1", "000", "011", "E994", "E997"}
+SUNGROW_RATE_CODES = {"E901": 1.0, "E903": 60.0, "E916": 60.0, "E999": None, "E998": None}  # None: to the period end
 
 
 def _seconds_to_next_hour(now: datetime | None = None) -> float:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     nxt = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     return (nxt - now).total_seconds()
 
 
 def _seconds_to_next_month(now: datetime | None = None) -> float:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
-    return (datetime(year, month, 1, tzinfo=timezone.utc) - now).total_seconds()
+    return (datetime(year, month, 1, tzinfo=UTC) - now).total_seconds()
 
 
 def check_sungrow(body: Mapping[str, Any], retry_after: float | None = None, secrets: Iterable[str] = ()) -> Any:
@@ -183,8 +206,8 @@ def check_sungrow(body: Mapping[str, Any], retry_after: float | None = None, sec
         raise _wrap(VendorAuthError, msg, vendor, code, secrets)
     if code in SUNGROW_NOT_SUPPORTED:
         raise _wrap(VendorNotSupported, msg, vendor, code, secrets)
-    if code in ("E901", "E916", "E999", "E998"):
-        default = {"E901": 1.0, "E916": 60.0}.get(code)
+    if code in SUNGROW_RATE_CODES:
+        default = SUNGROW_RATE_CODES[code]
         if default is None:
             default = _seconds_to_next_hour() if code == "E999" else _seconds_to_next_month()
         ra = retry_after if retry_after is not None else default
@@ -195,38 +218,64 @@ def check_sungrow(body: Mapping[str, Any], retry_after: float | None = None, sec
 
 
 # ---------------------------------------------------------------- retry policy
+# per logical call, a safety net only: with tokens that serve one call each and 8 calls in flight a call
+# can lose many rounds; a vendor that rejects every fresh token is stopped by TokenKeeper's dead streak
+MAX_TOKEN_RETRIES = 1000
+
+
 async def call_with_policy(
     op: Callable[[], Awaitable[T]],
     *,
-    reauthenticate: Callable[[], Awaitable[None]],
+    reauthenticate: Callable[[], Awaitable[Any]],
     vendor: str,
     what: str,
-    max_rate_limit_wait_s: float = 30.0,
-    rate_limit_retries: int = 2,
+    max_rate_limit_wait_s: float = 120.0,
+    rate_limit_retries: int | None = None,
+    rate_window_s: Callable[[VendorRateLimited], float] | None = None,
+    on_rate_limited: Callable[[float], None] | None = None,
     transient_retries: int = 1,
     transient_backoff_s: float = 0.5,
+    max_token_retries: int = MAX_TOKEN_RETRIES,
 ) -> T:
-    """Run ``op`` with the house retry policy (see module doc). Errors stay chained."""
-    reauthed = False
+    """Run ``op`` with the house retry policy (see module doc). Errors stay chained.
+
+    Tokens: on ``VendorTokenExpired`` ``reauthenticate()`` is awaited (it logs in only if the rejected
+    token is still the current one) and the call is retried; the expiry itself never escapes as an
+    auth error — after ``max_token_retries`` it becomes ``VendorUnavailable``. A refused login raises
+    ``VendorAuthError`` from ``reauthenticate`` and that is the credentials failure.
+    Rate limits: the wait is ``max(retry_after, rate_window_s(exc))`` (×1.5 per further answer), and
+    the call retries while the sum of its waits stays within ``max_rate_limit_wait_s``;
+    ``on_rate_limited(wait)`` lets the account's limiter hold every other request for as long.
+    """
+    token_tries = 0
     rate_tries = 0
+    waited = 0.0
     transient_tries = 0
     while True:
         try:
             return await op()
-        except VendorTokenExpired:
-            if reauthed:
-                raise
-            reauthed = True
-            log.info("%s: token rejected on %s; re-authenticating once", vendor, what)
+        except VendorTokenExpired as exc:
+            token_tries += 1
+            if token_tries > max_token_retries:
+                raise VendorUnavailable(
+                    f"the vendor rejected the session token {token_tries} times in a row on {what}",
+                    vendor=vendor, code=exc.code) from exc
+            log.info("%s: token rejected on %s; retrying with the current token", vendor, what)
             await reauthenticate()
         except VendorRateLimited as exc:
-            if rate_tries >= rate_limit_retries or exc.retry_after > max_rate_limit_wait_s:
-                log.warning("%s: rate limited on %s (retry after %.1f s); giving up", vendor, what, exc.retry_after)
+            window = rate_window_s(exc) if rate_window_s is not None else 0.0
+            wait = max(exc.retry_after, window, 0.05) * (1.5 ** rate_tries)
+            if (rate_limit_retries is not None and rate_tries >= rate_limit_retries) \
+                    or waited + wait > max_rate_limit_wait_s:
+                log.warning("%s: rate limited on %s (code %s, wait %.1f s, %.1f s already waited); giving up",
+                            vendor, what, exc.code, wait, waited)
                 raise
             rate_tries += 1
-            wait = max(exc.retry_after, 0.05) * (1 + 0.5 * (rate_tries - 1)) + random.uniform(0, 0.05)
-            wait = min(wait, max_rate_limit_wait_s)
-            log.info("%s: rate limited on %s; backing off %.2f s", vendor, what, wait)
+            wait += random.uniform(0, 0.05)
+            if on_rate_limited is not None:
+                on_rate_limited(wait)
+            log.info("%s: rate limited on %s (code %s); backing off %.2f s", vendor, what, exc.code, wait)
+            waited += wait
             await asyncio.sleep(wait)
         except VendorTimeout:
             raise  # a retry would double the time spent hanging; the service retries later

@@ -9,6 +9,9 @@ acquired until ``window_s`` seconds after it *completes*. Every request arrives 
 its acquisition and its completion, so any window of ``window_s`` seconds at the server contains at
 most N arrivals, whatever the network latency. (Counting only send times cannot promise that.)
 
+A rate-limit answer from the vendor (someone else spends the same account, or the budget is set above
+the real limit) ``hold``s the limiter: no new request starts before the back-off ends.
+
 The implementation is thread-safe and loop-agnostic: state is guarded by a ``threading.Lock`` and
 waiting is done with ``asyncio.sleep`` until the computed moment a slot frees up.
 """
@@ -19,9 +22,9 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Hashable
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +47,13 @@ class RequestLimiter:
         self._in_flight = 0
         self._completed: deque[float] = deque()  # completion instants (monotonic) within the window
         self.total_acquired = 0
+        self.max_in_flight = 0
         self.total_waited_s = 0.0
+        self._hold_until = 0.0  # monotonic instant before which no request starts (vendor said slow down)
         # per event loop: at most max_concurrency coroutines poll for a slot; the rest queue (FIFO, no polling).
         # Without it a fleet-wide gather (thousands of requests) re-checked every few ms and starved the loop.
-        self._gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, asyncio.Semaphore]] = (
+            weakref.WeakKeyDictionary())
 
     @property
     def budget(self) -> Budget:
@@ -61,6 +67,8 @@ class RequestLimiter:
     def _try_acquire(self, now: float) -> float:
         """0.0 when a slot was taken; otherwise seconds to wait before trying again."""
         with self._lock:
+            if now < self._hold_until:
+                return self._hold_until - now
             b = self._budget
             horizon = now - b.window_s
             while self._completed and self._completed[0] <= horizon:
@@ -68,11 +76,17 @@ class RequestLimiter:
             used = self._in_flight + len(self._completed)
             if self._in_flight < b.max_concurrency and used < b.requests:
                 self._in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self._in_flight)
                 self.total_acquired += 1
                 return 0.0
             if self._in_flight >= b.max_concurrency or not self._completed:
                 return self._POLL_S
             return max(self._completed[0] + b.window_s - now, 0.0005)
+
+    def hold(self, seconds: float) -> None:
+        """Start no request for ``seconds`` from now (a rate-limit back-off of the whole account)."""
+        with self._lock:
+            self._hold_until = max(self._hold_until, time.monotonic() + max(0.0, seconds))
 
     def _release(self) -> None:
         with self._lock:
@@ -115,6 +129,7 @@ class RequestLimiter:
                 "in_flight": self._in_flight,
                 "recent": len(self._completed),
                 "total_acquired": self.total_acquired,
+                "max_in_flight": self.max_in_flight,
                 "total_waited_s": round(self.total_waited_s, 3),
             }
 

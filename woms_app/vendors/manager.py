@@ -4,10 +4,12 @@ Adding a vendor = one module with a ``BaseVendorAdapter`` subclass + one ``Vendo
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from woms_app.vendors import metering
 from woms_app.vendors.base import BaseVendorAdapter, VendorTypeInfo
 from woms_app.vendors.errors import UnknownVendorType, VendorAuthError
 from woms_app.vendors.limiter import Budget
@@ -70,10 +72,15 @@ class VendorManager:
         adapter_cls = cls.adapter_class(vendor_type)
         if budget is not None and not isinstance(budget, Budget):
             budget = Budget(*budget)
-        return adapter_cls(base_url, credentials, client=client, budget=budget, **options)
+        return cls._metered(adapter_cls(base_url, credentials, client=client, budget=budget, **options))
+
+    @staticmethod
+    def _metered(adapter: BaseVendorAdapter) -> BaseVendorAdapter:
+        metering.install(adapter._client)  # every request counts against the account's allowance (metering.py)
+        return adapter
 
     @classmethod
-    def for_vendor(cls, vendor: "Vendor", client: httpx.AsyncClient | None = None, **options: Any) -> BaseVendorAdapter:
+    def for_vendor(cls, vendor: Vendor, client: httpx.AsyncClient | None = None, **options: Any) -> BaseVendorAdapter:
         """The adapter of a ``woms_app.models.Vendor`` row (decrypted credentials, base URL, budget)."""
         from woms_app.core.security import decrypt_json
 
@@ -85,7 +92,7 @@ class VendorManager:
         except ValueError as exc:
             raise VendorAuthError("stored credentials cannot be decrypted", vendor=vendor.vendor_type) from exc
         budget = Budget(int(vendor.rate_limit_requests), float(vendor.rate_limit_window_s), int(vendor.max_concurrency))
-        return adapter_cls(vendor.base_url, credentials, client=client, budget=budget, **options)
+        return cls._metered(adapter_cls(vendor.base_url, credentials, client=client, budget=budget, **options))
 
 
 VendorManager.register(SolarmanAdapter)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from woms_app.core.timezones import zone as core_zone
 from woms_app.vendors.base import Reading
 
 _MISSING = {"", "--", "-", "null", "none", "nan", "n/a", "na"}
@@ -57,82 +59,119 @@ def epoch_to_utc(value: Any) -> datetime | None:
         return None
     if f > 1e11:  # milliseconds
         f /= 1000.0
-    return datetime.fromtimestamp(round(f), tz=timezone.utc)
+    return datetime.fromtimestamp(round(f), tz=UTC)
 
 
 # ---------------------------------------------------------------- time zones
-_GMT_RE = re.compile(r"^\s*(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?\s*$", re.IGNORECASE)
+# "GMT+8", "GMT-3", "UTC+10", "GMT+5:30", "GMT+05:30", "GMT+0530", "GMT+5.5" (decimal hours), "GMT+5:45".
+_GMT_RE = re.compile(
+    r"^\s*(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::(\d{2})|\.(\d{1,4})|(\d{2}))?)?\s*$", re.IGNORECASE)
+MIN_OFFSET_MIN, MAX_OFFSET_MIN = -12 * 60, 14 * 60
 
-# Offsets that have no Etc/GMT zone: a representative IANA zone without DST where possible.
+# Offsets that have no Etc/GMT zone, each mapped to a real zone whose standard offset it is. Those marked
+# fixed have no daylight saving time (the offset holds all year); the three others are the only zones
+# with that standard offset anywhere (Newfoundland, Lord Howe Island, Chatham Islands) and follow their DST.
 _FRACTIONAL_ZONES = {
-    (-9, 30): "Pacific/Marquesas",
-    (-3, 30): "America/St_Johns",
-    (3, 30): "Asia/Tehran",
-    (4, 30): "Asia/Kabul",
-    (5, 30): "Asia/Kolkata",
-    (5, 45): "Asia/Kathmandu",
-    (6, 30): "Asia/Yangon",
-    (8, 45): "Australia/Eucla",
-    (9, 30): "Australia/Darwin",
-    (10, 30): "Australia/Lord_Howe",
-    (12, 45): "Pacific/Chatham",
+    -(9 * 60 + 30): "Pacific/Marquesas",  # fixed
+    -(3 * 60 + 30): "America/St_Johns",
+    3 * 60 + 30: "Asia/Tehran",  # fixed since 2022
+    4 * 60 + 30: "Asia/Kabul",  # fixed
+    5 * 60 + 30: "Asia/Kolkata",  # fixed
+    5 * 60 + 45: "Asia/Kathmandu",  # fixed
+    6 * 60 + 30: "Asia/Yangon",  # fixed
+    8 * 60 + 45: "Australia/Eucla",  # fixed
+    9 * 60 + 30: "Australia/Darwin",  # fixed
+    10 * 60 + 30: "Australia/Lord_Howe",
+    12 * 60 + 45: "Pacific/Chatham",
 }
 
 
-def gmt_offset_minutes(value: str) -> int | None:
-    """Minutes east of UTC of a ``"GMT+x"``/``"GMT-5:30"``/``"UTC+8"`` string; ``None`` if not that form."""
+class ZoneError(ValueError):
+    """A plant's time zone cannot be understood: never guessed as UTC."""
+
+
+def gmt_offset_minutes(value: str | None) -> int | None:
+    """Minutes east of UTC of a ``"GMT+x"`` form (see ``_GMT_RE``); ``None`` if the text is not that form
+    or the offset is impossible (minutes ≥ 60, a decimal that is not whole minutes, beyond −12:00…+14:00)."""
     m = _GMT_RE.match(value or "")
     if not m:
         return None
-    sign, hours, minutes = m.groups()
+    sign, hours, colon_min, decimal, compact_min = m.groups()
     if sign is None:
         return 0
-    total = int(hours) * 60 + int(minutes or 0)
-    return total if sign == "+" else -total
+    if decimal is not None:
+        minutes_f = float("0." + decimal) * 60
+        if abs(minutes_f - round(minutes_f)) > 1e-6:
+            return None
+        minutes = round(minutes_f)
+    else:
+        minutes = int(colon_min or compact_min or 0)
+    if minutes >= 60:
+        return None
+    total = int(hours) * 60 + minutes
+    total = total if sign == "+" else -total
+    return total if MIN_OFFSET_MIN <= total <= MAX_OFFSET_MIN else None
+
+
+def iana_for_offset(minutes: int) -> str | None:
+    """The IANA zone for a fixed offset east of UTC: ``Etc/GMT∓h`` for whole hours (POSIX sign inverted),
+    a real zone of that standard offset for the fractional ones; ``None`` when no zone has it (e.g. +01:15)."""
+    if minutes == 0:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    if rest == 0 and MIN_OFFSET_MIN <= minutes <= MAX_OFFSET_MIN:
+        return f"Etc/GMT{'-' if minutes > 0 else '+'}{hours}"
+    return _FRACTIONAL_ZONES.get(minutes)
+
+
+def resolve_zone(value: str | None) -> str:
+    """An IANA zone name for a vendor's zone text (an IANA name or a ``GMT+x`` form).
+
+    Raises ``ZoneError`` with a message fit for the plant page when the text is missing, not understood,
+    or an offset no zone has — a wrong zone would shift every reading and local day, so it is never UTC."""
+    raw = (value or "").strip()
+    if not raw:
+        raise ZoneError("the vendor gives no time zone for this plant")
+    off = gmt_offset_minutes(raw)
+    if off is not None:
+        iana = iana_for_offset(off)
+        if iana is None:
+            sign = "+" if off >= 0 else "-"
+            raise ZoneError(f"time zone {raw!r} (UTC{sign}{abs(off) // 60:02d}:{abs(off) % 60:02d}) "
+                            "is an offset no time zone uses")
+        return iana
+    if is_iana(raw):
+        return raw
+    raise ZoneError(f"time zone {raw[:40]!r} is not understood (expected e.g. GMT+5:30 or Europe/Amsterdam)")
 
 
 def iana_from_gmt(value: str | None, default: str = "UTC") -> str:
-    """``"GMT+1"`` → ``"Etc/GMT-1"`` (POSIX sign is inverted), ``"GMT+5:30"`` → ``"Asia/Kolkata"``.
-
-    An IANA name is returned unchanged; anything unparseable gives ``default``.
-    """
-    if not value:
+    """``resolve_zone`` with a fallback, for callers that must have a name (the error is reported elsewhere)."""
+    try:
+        return resolve_zone(value)
+    except ZoneError:
         return default
-    value = value.strip()
-    off = gmt_offset_minutes(value)
-    if off is None:
-        return value if is_iana(value) else default
-    if off == 0:
-        return "UTC"
-    hours, minutes = divmod(abs(off), 60)
-    if minutes == 0 and hours <= 14:
-        return f"Etc/GMT{'-' if off > 0 else '+'}{hours}"
-    key = (hours if off > 0 else -hours, minutes)
-    return _FRACTIONAL_ZONES.get(key, default)
 
 
 def is_iana(name: str) -> bool:
+    if not name or name != name.strip():
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
 
 def zone(name: str | None) -> tzinfo:
-    """A tzinfo for an IANA name or a ``GMT+x`` string; UTC when unknown."""
+    """A tzinfo for a ``GMT+x`` string (parsed here) or an IANA name (``core.timezones.zone``: UTC when unknown;
+    plants carry resolved names)."""
     if name:
         off = gmt_offset_minutes(name)
         if off is not None:
-            iana = iana_from_gmt(name, default="")
-            if iana:
-                return ZoneInfo(iana)
-            return timezone(timedelta(minutes=off))
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return timezone.utc
+            iana = iana_for_offset(off)
+            return core_zone(iana) if iana else timezone(timedelta(minutes=off))
+    return core_zone(name)
 
 
 def local_to_utc(value: str | int | None, tz: tzinfo, formats: Iterable[str]) -> datetime | None:
@@ -153,7 +192,7 @@ def local_to_utc(value: str | int | None, tz: tzinfo, formats: Iterable[str]) ->
         if dt is not None:
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=tz)
-            return dt.astimezone(timezone.utc)
+            return dt.astimezone(UTC)
     if s.isdigit():  # compact forms: pick the format by length (strptime is lax with digit runs)
         compact = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 8: "%Y%m%d"}.get(len(s))
         formats = (compact,) if compact else ()
@@ -162,7 +201,7 @@ def local_to_utc(value: str | int | None, tz: tzinfo, formats: Iterable[str]) ->
             dt = datetime.strptime(s, fmt)
         except ValueError:
             continue
-        return dt.replace(tzinfo=tz).astimezone(timezone.utc)
+        return dt.replace(tzinfo=tz).astimezone(UTC)
     return None
 
 
@@ -181,7 +220,7 @@ def local_dates(start: datetime, end: datetime, tz: tzinfo) -> list[date]:
 def require_aware(dt: datetime, name: str) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime")
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- unit scaling
@@ -334,7 +373,8 @@ def convert_keyed(spec: KeySpec, values: Mapping[str, tuple[Any, str | None]]) -
 _CATEGORY_WORDS = (
     ("communication", ("offline", "communication", "comm ", "logger", "no data", "disconnect", "lost")),
     ("insulation", ("insulation", "isolation", "leakage", "ground fault", "earth", "gfci", "residual current", "riso")),
-    ("grid", ("grid", "mains", "frequency", "islanding", "outage", "ac voltage", "over voltage", "under voltage", "overvoltage", "undervoltage")),
+    ("grid", ("grid", "mains", "frequency", "islanding", "outage", "ac voltage", "over voltage", "under voltage",
+              "overvoltage", "undervoltage")),
     ("temperature", ("temperature", "overheat", "over-temp", "fan", "thermal")),
     ("dc", ("string", "pv ", "pv-", "mppt", "dc ", "arc", "reverse", "module", "array")),
     ("inverter", ("inverter", "relay", "system fault", "hardware", "firmware", "bus", "igbt")),

@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 from woms_app.core.clock import utcnow
 from woms_app.vendors.base import (
     BaseVendorAdapter,
     NormalizedAlert,
+    NormalizedDevice,
     NormalizedPlant,
     PlantRef,
     Reading,
@@ -32,6 +34,7 @@ from woms_app.vendors.errors import (
 )
 from woms_app.vendors.http import check_solarman, request_json
 from woms_app.vendors.limiter import Budget
+from woms_app.vendors.metering import VendorAllowance
 from woms_app.vendors.parsing import (
     AMPS,
     CELSIUS,
@@ -40,18 +43,19 @@ from woms_app.vendors.parsing import (
     VOLTS,
     FieldSpec,
     KeySpec,
+    ZoneError,
     categorize,
     convert,
     convert_keyed,
     epoch_to_utc,
     integer,
-    is_iana,
     local_dates,
     local_to_utc,
     mean,
     merge_readings,
     num,
     require_aware,
+    resolve_zone,
     text,
     total,
     zone,
@@ -61,6 +65,21 @@ log = logging.getLogger("woms.vendors.solarman")
 
 VENDOR = "solarman"
 PAGE_SIZE = 100
+REALTIME_PAGE = 200  # the station list's largest page (2101026 beyond): power of 200 plants per call
+DEVICE_CACHE_TTL = timedelta(hours=1)  # device lists are refreshed with the plant list, not every poll
+# (base url, account) → {station id: (fetched at, devices, device records)}; shared by the adapters of one account
+_DEVICE_CACHE: dict[tuple[str, str], dict[str, tuple[datetime, list[tuple[str, str]], list[NormalizedDevice]]]] = {}
+# (base url, account) → (token, expires at, lifetime s): a token lives ~60 days, so each run need not log in again
+# (a login is a call against the allowance too); a rejected token is replaced by the next login
+_TOKEN_CACHE: dict[tuple[str, str], tuple[str, datetime | None, float | None]] = {}
+
+
+def reset_caches(*, tokens: bool = True, devices: bool = True) -> None:
+    """Forget the cached tokens and/or device lists (tests, benchmarks: a fresh emulator)."""
+    if tokens:
+        _TOKEN_CACHE.clear()
+    if devices:
+        _DEVICE_CACHE.clear()
 
 
 def hash_password(plain: str) -> str:
@@ -77,15 +96,18 @@ STATION_FRAME_MAP: Mapping[str, FieldSpec] = {
 INVERTER_KEY_MAP: Mapping[str, KeySpec] = {
     "voltage_v": KeySpec(("AV1", "Vac1", "AV"), VOLTS, "V", min_value=0.0, max_value=2000.0),
     "current_a": KeySpec(("AC1", "Iac1", "AC"), AMPS, "A", min_value=0.0, max_value=10000.0),
-    "inverter_temperature_c": KeySpec(("INV_T0", "AC_RDT_T1", "T_INV1", "INV_T1"), CELSIUS, "℃", min_value=-60.0, max_value=150.0),
+    "inverter_temperature_c": KeySpec(("INV_T0", "AC_RDT_T1", "T_INV1", "INV_T1"), CELSIUS, "℃",
+                                      min_value=-60.0, max_value=150.0),
     "generation_power_kw": KeySpec(("APo_t1", "PAC", "Pac"), POWER_TO_KW, "W", clamp_zero=True),
 }
 
 # Weather-station key names are model-specific (unverified): try the common spellings.
 WEATHER_KEY_MAP: Mapping[str, KeySpec] = {
-    "irradiance_w_m2": KeySpec(("IRR", "IRR1", "S_IRR", "Irradiance", "POA_IRR"), IRRADIANCE, "W/m2", clamp_zero=True, max_value=2000.0),
+    "irradiance_w_m2": KeySpec(("IRR", "IRR1", "S_IRR", "Irradiance", "POA_IRR"), IRRADIANCE, "W/m2",
+                               clamp_zero=True, max_value=2000.0),
     "temperature_c": KeySpec(("T_MOD", "MT1", "PV_T1", "Module_T"), CELSIUS, "℃", min_value=-60.0, max_value=120.0),
-    "ambient_temperature_c": KeySpec(("T_AMB", "ENV_T", "AT1", "Ambient_T"), CELSIUS, "℃", min_value=-60.0, max_value=70.0),
+    "ambient_temperature_c": KeySpec(("T_AMB", "ENV_T", "AT1", "Ambient_T"), CELSIUS, "℃",
+                                     min_value=-60.0, max_value=70.0),
 }
 
 # level 0–2 (2 most severe); influence 2/3 (safety) escalates to critical
@@ -111,6 +133,25 @@ def parse_station_list(body: Mapping[str, Any]) -> tuple[int, list[Mapping[str, 
     return integer(body.get("total")) or 0, [i for i in items if isinstance(i, Mapping)]
 
 
+def parse_balance(body: Mapping[str, Any]) -> int:
+    """``/account/v1.0/balance`` (doc §13): ``total`` = calls left of the appId's allowance."""
+    left = integer(body.get("total"))
+    if left is None or left < 0:
+        raise VendorBadResponse("balance response without a call count (total)", vendor=VENDOR)
+    return left
+
+
+def parse_station_power(item: Mapping[str, Any]) -> Reading | None:
+    """A power-only Reading from a ``stationList`` item (``generationPower`` W at ``lastUpdateTime``)."""
+    ts = epoch_to_utc(item.get("lastUpdateTime"))
+    if ts is None:
+        return None
+    kw = convert(STATION_FRAME_MAP["generation_power_kw"], item.get("generationPower"))
+    if kw is None:
+        return None
+    return Reading(ts=ts, generation_power_kw=kw)
+
+
 def parse_device_list(body: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]]]:
     """(total, [(deviceSn, deviceType)])."""
     items = body.get("deviceListItems") or []
@@ -122,34 +163,61 @@ def parse_device_list(body: Mapping[str, Any]) -> tuple[int, list[tuple[str, str
     return integer(body.get("total")) or 0, out
 
 
+DEVICE_KIND = {"INVERTER": "inverter", "MICRO_INVERTER": "inverter", "COLLECTOR": "logger", "DTU": "logger",
+               "WEATHER_STATION": "weather", "METER": "meter"}
+CONNECT_STATUS: dict[int | None, str] = {0: "offline", 1: "online", 2: "alarm"}
+
+
+def parse_devices(body: Mapping[str, Any]) -> list[NormalizedDevice]:
+    """``deviceListItems`` as devices: kind from ``deviceType``, status from ``connectStatus`` (0 offline,
+    1 online, 2 alarm), last data from ``collectionTime`` (UNIX seconds)."""
+    items = body.get("deviceListItems") or []
+    out = []
+    for it in items if isinstance(items, list) else []:
+        sn = text(it.get("deviceSn")) if isinstance(it, Mapping) else None
+        if not sn:
+            continue
+        dtype = str(it.get("deviceType") or "").upper()
+        out.append(NormalizedDevice(sn=sn[:80], kind=DEVICE_KIND.get(dtype, "other"),
+                                    name=dtype.replace("_", " ").title()[:80],
+                                    status=CONNECT_STATUS.get(integer(it.get("connectStatus")), "unknown"),
+                                    last_data_at=epoch_to_utc(it.get("collectionTime"))))
+    return out
+
+
 def plant_from_station(item: Mapping[str, Any], base: Mapping[str, Any] | None = None,
-                       devices: Sequence[tuple[str, str]] | None = None) -> NormalizedPlant:
+                       devices: Sequence[tuple[str, str]] | None = None,
+                       device_records: Sequence[NormalizedDevice] = ()) -> NormalizedPlant:
     """A NormalizedPlant from a ``stationList`` item, enriched with ``/station/v1.0/base`` and devices."""
     base = base or {}
     sid = text(item.get("id")) or text(base.get("id"))
     if not sid:
         raise VendorBadResponse("station without id", vendor=VENDOR)
     sid = str(integer(sid) if integer(sid) is not None else sid)
-    region = base.get("region") if isinstance(base.get("region"), Mapping) else {}
-    tz = text(item.get("regionTimezone")) or text(region.get("timezone")) or "UTC"
-    if not is_iana(tz):
-        from woms_app.vendors.parsing import iana_from_gmt
-
-        tz = iana_from_gmt(tz)
+    region_raw = base.get("region")
+    region: Mapping[str, Any] = region_raw if isinstance(region_raw, Mapping) else {}
+    try:  # IANA per the document; a GMT+x form is understood too; anything else is an error, never UTC
+        tz, tz_error = resolve_zone(text(item.get("regionTimezone")) or text(region.get("timezone"))), None
+    except ZoneError as exc:
+        tz, tz_error = "UTC", str(exc)
     has_sensor = any(t == "WEATHER_STATION" for _, t in (devices or ()))
     return NormalizedPlant(
         external_id=sid,
         name=text(item.get("name")) or text(base.get("name")) or f"Station {sid}",
         capacity_kw=num(item.get("installedCapacity")) if num(item.get("installedCapacity")) is not None
         else num(base.get("installedCapacity")),
-        latitude=num(item.get("locationLat")) if num(item.get("locationLat")) is not None else num(base.get("locationLat")),
-        longitude=num(item.get("locationLng")) if num(item.get("locationLng")) is not None else num(base.get("locationLng")),
+        latitude=(num(item.get("locationLat")) if num(item.get("locationLat")) is not None
+                  else num(base.get("locationLat"))),
+        longitude=(num(item.get("locationLng")) if num(item.get("locationLng")) is not None
+                   else num(base.get("locationLng"))),
         altitude_m=None,
         tilt_deg=num(base.get("installationTiltAngle")),
         azimuth_deg=num(base.get("installationAzimuthAngle")),
         timezone=tz,
+        timezone_error=tz_error,
         has_irradiance_sensor=has_sensor,
         address=text(item.get("locationAddress")) or text(base.get("locationAddress")),
+        devices=tuple(device_records),
     )
 
 
@@ -159,7 +227,7 @@ def _frame_ts(item: Mapping[str, Any], tz: tzinfo) -> datetime | None:
         y, m, d = integer(item.get("year")), integer(item.get("month")), integer(item.get("day"))
         if y and m and d and item.get("hour") is not None:  # defensive: no epoch, local parts only
             ts = datetime(y, m, d, integer(item.get("hour")) or 0, integer(item.get("minute")) or 0,
-                          tzinfo=tz).astimezone(timezone.utc)
+                          tzinfo=tz).astimezone(UTC)
     return ts
 
 
@@ -325,13 +393,14 @@ class SolarmanAdapter(BaseVendorAdapter):
     default_base_url = "https://globalapi.solarmanpv.com"
     # published: 300 calls / 10 s per account (A.9); keep a 10 % margin
     default_budget = Budget(270, 10.0, 8)
+    rate_windows = {"2101002": 10.0, "429": 10.0}  # 300 calls / 10 s per account (A.9)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._token: str | None = None
         self._token_expires_at: datetime | None = None
-        self._auth_lock: asyncio.Lock | None = None
+        self._token_lifetime_s: float | None = None
         self._devices: dict[str, list[tuple[str, str]]] = {}
+        self._device_records: dict[str, list[NormalizedDevice]] = {}
         self._frame_time_type: int | None = None  # 1 or 5 once known
         self._alert_v2 = True
 
@@ -349,47 +418,37 @@ class SolarmanAdapter(BaseVendorAdapter):
 
     # ------------------------------------------------------------ transport
     async def _raw(self, path: str, body: Mapping[str, Any], *, params: Mapping[str, Any] | None = None,
-                   token: str | None = None) -> Mapping[str, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"bearer {token}"
+                   token: Callable[[], str | None] | None = None) -> Mapping[str, Any]:
+        def prepare() -> tuple[Any, Mapping[str, str]]:
+            headers = {"Content-Type": "application/json"}
+            tok = token() if token is not None else None  # read inside the budget slot: the current token
+            if tok:
+                headers["Authorization"] = f"bearer {tok}"
+            return dict(body), headers
+
         data, retry_after = await request_json(
             self._client, self.limiter, VENDOR, "POST", f"{self.base_url}{path}",
-            timeout_s=self.timeout_s, json_body=dict(body), params={"language": "en", **(params or {})},
-            headers=headers, secrets=self.secrets(),
+            timeout_s=self.timeout_s, params={"language": "en", **(params or {})},
+            secrets=self.secrets(), prepare=prepare,
         )
         return check_solarman(data, retry_after, self.secrets())
 
     async def _post(self, path: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        used: dict[str, str | None] = {"token": None}
-
-        async def op() -> Mapping[str, Any]:
-            await self._ensure_token()
-            used["token"] = self._token
-            return await self._raw(path, body, token=self._token)
-
-        async def reauth() -> None:
-            await self._relogin(used["token"])
-
-        return await self._with_policy(op, what=path, reauthenticate=reauth)
-
-    def _lock(self) -> asyncio.Lock:
-        if self._auth_lock is None:
-            self._auth_lock = asyncio.Lock()
-        return self._auth_lock
+        return await self._call_authed(lambda token_now: self._raw(path, body, token=token_now), what=path)
 
     async def _ensure_token(self) -> None:
-        if self._token and self._token_expires_at and self._token_expires_at - utcnow() > timedelta(days=1):
-            return
-        if self._token and self._token_expires_at is None:
-            return
-        await self._relogin(self._token)
-
-    async def _relogin(self, stale: str | None) -> None:
-        async with self._lock():
-            if self._token != stale and self._token is not None:
-                return  # another coroutine already refreshed it
-            await self.authenticate()
+        """Log in when there is no token, or early when little of its lifetime is left (A.5: < 1 day,
+        or < 10 % of a short lifetime). A token of an earlier run of the same account (``_TOKEN_CACHE``) is
+        reused first, so a planned tick costs no login."""
+        if self._token is None and (cached := _TOKEN_CACHE.get(self._cache_key())) is not None:
+            token, self._token_expires_at, self._token_lifetime_s = cached
+            self.tokens.set(token)
+        if self._token and self._token_expires_at is not None:
+            margin = timedelta(seconds=min(86400.0, 0.1 * (self._token_lifetime_s or 0.0)))
+            if self._token_expires_at - utcnow() <= margin:
+                await self.tokens.refresh(self.tokens.generation, self.authenticate)
+                return
+        await super()._ensure_token()
 
     # ------------------------------------------------------------ contract
     async def authenticate(self) -> None:
@@ -416,30 +475,51 @@ class SolarmanAdapter(BaseVendorAdapter):
                 raise VendorAuthError(f"login failed: {exc.message}", vendor=VENDOR, code=exc.code) from exc
             raise
         token, expires_in = parse_token(data)
-        self._token = token
         self._token_expires_at = utcnow() + timedelta(seconds=expires_in)
+        self._token_lifetime_s = expires_in
+        self.tokens.set(token)
+        _TOKEN_CACHE[self._cache_key()] = (token, self._token_expires_at, expires_in)
         log.info("solarman: authenticated account %s", self.account_identity())
 
     async def _stations(self) -> list[Mapping[str, Any]]:
         page, items = 1, []
         while True:
-            total_, batch = parse_station_list(await self._post("/station/v1.0/list", {"page": page, "size": PAGE_SIZE}))
+            total_, batch = parse_station_list(
+                await self._post("/station/v1.0/list", {"page": page, "size": REALTIME_PAGE}))
             items.extend(batch)
-            if not batch or page * PAGE_SIZE >= total_:
+            if not batch or page * REALTIME_PAGE >= total_:
                 return items
             page += 1
 
     async def _device_list(self, station_id: str) -> list[tuple[str, str]]:
-        page, out = 1, []
+        page, out, records = 1, [], []
         while True:
-            total_, batch = parse_device_list(await self._post(
-                "/station/v1.0/device", {"stationId": integer(station_id), "page": page, "size": 200}))
+            body = await self._post("/station/v1.0/device", {"stationId": integer(station_id), "page": page,
+                                                             "size": 200})
+            total_, batch = parse_device_list(body)
             out.extend(batch)
+            records.extend(parse_devices(body))
             if not batch or page * 200 >= total_:
                 break
             page += 1
         self._devices[station_id] = out
+        self._device_records[station_id] = records
+        _DEVICE_CACHE.setdefault(self._cache_key(), {})[station_id] = (utcnow(), out, records)
         return out
+
+    def _cache_key(self) -> tuple[str, str]:
+        return (self.base_url, self.account_identity())
+
+    def _cached_devices(self, station_id: str) -> list[tuple[str, str]] | None:
+        hit = self._devices.get(station_id)
+        if hit is not None:
+            return hit
+        entry = _DEVICE_CACHE.get(self._cache_key(), {}).get(station_id)
+        if entry is not None and utcnow() - entry[0] < DEVICE_CACHE_TTL:
+            self._devices[station_id] = entry[1]
+            self._device_records[station_id] = entry[2]
+            return entry[1]
+        return None
 
     async def count_plants(self) -> int:
         total_, batch = parse_station_list(await self._post("/station/v1.0/list", {"page": 1, "size": 10}))
@@ -452,7 +532,7 @@ class SolarmanAdapter(BaseVendorAdapter):
             sid = str(integer(item.get("id")) or item.get("id"))
             base, devices = await asyncio.gather(
                 self._post("/station/v1.0/base", {"stationId": integer(sid)}), self._device_list(sid))
-            return plant_from_station(item, base, devices)
+            return plant_from_station(item, base, devices, self._device_records.get(sid, ()))
 
         return list(await asyncio.gather(*(enrich(i) for i in stations)))
 
@@ -481,7 +561,7 @@ class SolarmanAdapter(BaseVendorAdapter):
             return []
         sid = str(plant.external_id)
         tz = zone(getattr(plant, "timezone", None))
-        devices = self._devices.get(sid)
+        devices = self._cached_devices(sid)
         if devices is None:
             devices = await self._device_list(sid)
         inverters = [sn for sn, t in devices if t in ("INVERTER", "MICRO_INVERTER")]
@@ -503,12 +583,42 @@ class SolarmanAdapter(BaseVendorAdapter):
         parts = await asyncio.gather(*(one_day(d) for d in local_dates(start, end, tz)))
         return merge_readings([p for day in parts for p in day], start, end)
 
+    # ------------------------------------------------------------ quota economy
+    async def get_allowance(self) -> VendorAllowance:
+        """Calls left of the appId's allowance (``/account/v1.0/balance``; the call itself counts).
+
+        Raises VendorNotSupported when the account may not read it (then the allowance is configured)."""
+        left = parse_balance(await self._post("/account/v1.0/balance", {}))
+        return VendorAllowance(remaining=left, period="year", checked_at=utcnow())
+
+    async def get_fleet_power(self, plants: Sequence[PlantRef] | None = None) -> dict[str, Reading]:
+        """Current power of every plant in ceil(n / 200) calls (the station list carries ``generationPower``).
+
+        external id → a power-only Reading at the plant's ``lastUpdateTime``; plants without a value are absent."""
+        wanted = {str(p.external_id) for p in plants} if plants is not None else None
+        page, out = 1, {}
+        while True:
+            total_, batch = parse_station_list(
+                await self._post("/station/v1.0/list", {"page": page, "size": REALTIME_PAGE}))
+            for item in batch:
+                sid = text(item.get("id"))
+                sid = str(integer(sid)) if sid and integer(sid) is not None else sid
+                if not sid or (wanted is not None and sid not in wanted):
+                    continue
+                reading = parse_station_power(item)
+                if reading is not None:
+                    out[sid] = reading
+            if not batch or page * REALTIME_PAGE >= total_:
+                return out
+            page += 1
+
     async def _alerts_for(self, sid: str, tz: tzinfo, since: datetime, now: datetime) -> list[NormalizedAlert]:
         start_day = since.astimezone(tz).date().isoformat()
         end_day = now.astimezone(tz).date().isoformat()
         page, out = 1, []
         while True:
-            body = {"stationId": integer(sid), "startTime": start_day, "endTime": end_day, "page": page, "size": PAGE_SIZE}
+            body = {"stationId": integer(sid), "startTime": start_day, "endTime": end_day,
+                    "page": page, "size": PAGE_SIZE}
             if self._alert_v2:
                 try:
                     data = await self._post("/station/v1.0/alertV2", body)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from woms_app.api.csv_export import csv_response
-from woms_app.api.deps import current_viewer, db
+from woms_app.api.deps import DB, current_viewer
+from woms_app.api.ids import AlertId
 from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
 from woms_app.services.viewer import MAX_ID, Viewer
@@ -47,7 +48,7 @@ def list_alerts(
     page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
     format: Literal["json", "csv"] = "json",
     viewer: Viewer = Depends(current_viewer),
-    session: Session = Depends(db),
+    session: Session = DB,
 ):
     """Newest first, scoped to the viewer. ``format=csv`` exports every matching row (up to 10 000)."""
     filters = dict(severity=severity.value if severity else None, status=status.value if status else None,
@@ -63,6 +64,6 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
-def get_alert(alert_id: int = Path(ge=1, le=ID_MAX), viewer: Viewer = Depends(current_viewer),
-              session: Session = Depends(db)) -> AlertOut:
+def get_alert(alert_id: AlertId, viewer: Viewer = Depends(current_viewer),
+              session: Session = DB) -> AlertOut:
     return svc.get_alert(session, viewer, alert_id)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from woms_app.api.deps import COOKIE_NAME, current_viewer, db
+from woms_app.api.deps import COOKIE_NAME, DB, client_address, current_viewer
 from woms_app.core.config import get_settings
 from woms_app.services import auth
 from woms_app.services.viewer import Viewer
@@ -39,10 +39,10 @@ def _clear_cookie(response: Response) -> None:
 
 
 @router.post("/login", response_model=MeOut)
-def login(body: LoginBody, request: Request, response: Response, session: Session = Depends(db)) -> MeOut:
+def login(body: LoginBody, request: Request, response: Response, session: Session = DB) -> MeOut:
     """Sign in. Sets an HttpOnly session cookie. Runs in a worker thread (bcrypt)."""
     result = auth.login(session, body.email, body.password, request.headers.get("user-agent", ""),
-                        ip=request.client.host if request.client else "")
+                        ip=client_address(request))
     settings = get_settings()
     response.set_cookie(
         COOKIE_NAME,
@@ -57,7 +57,7 @@ def login(body: LoginBody, request: Request, response: Response, session: Sessio
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: Session = Depends(db)) -> Response:
+def logout(request: Request, response: Response, session: Session = DB) -> Response:
     auth.logout(session, request.cookies.get(COOKIE_NAME))
     out = Response(status_code=204)
     _clear_cookie(out)

@@ -5,12 +5,13 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
 from woms_app.api.csv_export import csv_response
-from woms_app.api.deps import current_viewer, db
+from woms_app.api.deps import DB, current_viewer
+from woms_app.api.ids import AlertId, PlantId, WorkOrderId
 from woms_app.models.enums import Priority, WorkOrderStatus
 from woms_app.services import work_orders as svc
 from woms_app.services.viewer import MAX_ID, Viewer
@@ -19,7 +20,6 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
 ID_MAX = MAX_ID  # ids are INTEGER columns (int4 on PostgreSQL): larger ones cannot exist
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-WoId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 StatusParam = Enum("StatusParam", {s.value: s.value for s in WorkOrderStatus}, type=str)
 PriorityParam = Enum("PriorityParam", {p.value: p.value for p in Priority}, type=str)
@@ -149,7 +149,7 @@ def list_work_orders(
     page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
     format: Literal["json", "csv"] = "json",
     viewer: Viewer = Depends(current_viewer),
-    session: Session = Depends(db),
+    session: Session = DB,
 ):
     """Newest first, scoped to the viewer. ``format=csv`` exports every matching row (up to 10 000)."""
     filters = dict(status=status.value if status else None, priority=priority.value if priority else None,
@@ -166,7 +166,7 @@ def list_work_orders(
 
 @router.post("", response_model=WorkOrderDetailOut, status_code=201)
 def create_work_order(body: WorkOrderCreate, viewer: Viewer = Depends(current_viewer),
-                      session: Session = Depends(db)) -> WorkOrderDetailOut:
+                      session: Session = DB) -> WorkOrderDetailOut:
     """Create an open work order on plants of one organization. 409 names the active work order holding a plant."""
     wo = svc.create_work_order(session, viewer, title=body.title, description=body.description,
                                priority=body.priority, plant_ids=body.plant_ids, alert_id=body.alert_id)
@@ -174,8 +174,8 @@ def create_work_order(body: WorkOrderCreate, viewer: Viewer = Depends(current_vi
 
 
 @router.get("/draft-from-alert/{alert_id}", response_model=DraftOut)
-def draft_from_alert(alert_id: WoId, viewer: Viewer = Depends(current_viewer),
-                     session: Session = Depends(db)) -> DraftOut:
+def draft_from_alert(alert_id: AlertId, viewer: Viewer = Depends(current_viewer),
+                     session: Session = DB) -> DraftOut:
     """A work order prefilled from an alert (not saved); POST it with ``alert_id`` to link the alert."""
     d = svc.draft_from_alert(session, viewer, alert_id)
     return DraftOut(title=d.title, description=d.description, priority=d.priority, plant_ids=d.plant_ids,
@@ -183,29 +183,29 @@ def draft_from_alert(alert_id: WoId, viewer: Viewer = Depends(current_viewer),
 
 
 @router.get("/{wo_id}", response_model=WorkOrderDetailOut)
-def get_work_order(wo_id: WoId, viewer: Viewer = Depends(current_viewer),
-                   session: Session = Depends(db)) -> WorkOrderDetailOut:
+def get_work_order(wo_id: WorkOrderId, viewer: Viewer = Depends(current_viewer),
+                   session: Session = DB) -> WorkOrderDetailOut:
     return _detail_out(svc.get_work_order(session, viewer, wo_id))
 
 
 @router.patch("/{wo_id}/status", response_model=WorkOrderDetailOut)
-def change_status(wo_id: WoId, body: StatusChange, viewer: Viewer = Depends(current_viewer),
-                  session: Session = Depends(db)) -> WorkOrderDetailOut:
+def change_status(wo_id: WorkOrderId, body: StatusChange, viewer: Viewer = Depends(current_viewer),
+                  session: Session = DB) -> WorkOrderDetailOut:
     """OPEN → IN_PROGRESS → DONE, OPEN/IN_PROGRESS → CANCELLED; other moves answer 409."""
     wo = svc.change_status(session, viewer, wo_id, body.status, note=body.note)
     return _detail_out(svc.detail_after_write(session, wo))
 
 
 @router.post("/{wo_id}/plants", response_model=WorkOrderDetailOut, status_code=201)
-def assign_plant(wo_id: WoId, body: PlantAssign, viewer: Viewer = Depends(current_viewer),
-                 session: Session = Depends(db)) -> WorkOrderDetailOut:
+def assign_plant(wo_id: WorkOrderId, body: PlantAssign, viewer: Viewer = Depends(current_viewer),
+                 session: Session = DB) -> WorkOrderDetailOut:
     wo = svc.assign_plant(session, viewer, wo_id, body.plant_id)
     return _detail_out(svc.detail_after_write(session, wo))
 
 
 @router.delete("/{wo_id}/plants/{plant_id}", response_model=WorkOrderDetailOut)
-def deactivate_plant(wo_id: WoId, plant_id: WoId, viewer: Viewer = Depends(current_viewer),
-                     session: Session = Depends(db)) -> WorkOrderDetailOut:
+def deactivate_plant(wo_id: WorkOrderId, plant_id: PlantId, viewer: Viewer = Depends(current_viewer),
+                     session: Session = DB) -> WorkOrderDetailOut:
     """End the plant's active assignment (kept in the history; the plant is free again)."""
     wo = svc.deactivate_plant(session, viewer, wo_id, plant_id)
     return _detail_out(svc.detail_after_write(session, wo))

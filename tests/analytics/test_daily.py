@@ -1,72 +1,21 @@
-"""Tests of woms_app.services.efficiency against pr-methodology.md §7 / §8.
+"""Tests of woms_app.analytics (daily KPIs) against pr-methodology.md §7 / §8.
 
 Numbers marked "§8" come from the hand-checkable case of the methodology; the others are derived by
 hand in the comments next to them (trapezoids over 5-minute samples, Δ = 1/12 h).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 import numpy as np
 import pandas as pd
 import pvlib
 import pytest
 
-from woms_app.services.efficiency import (
-    DAILY_COLUMNS,
-    KpiWindow,
-    PlantSpec,
-    compute_daily_kpis,
-    compute_window_kpis,
-    compute_work_order_snapshots,
-    expected_intervals,
-    local_day_bounds,
-    round_sig,
-    work_order_windows,
-)
-
-UTC = timezone.utc
-DT_H = 1.0 / 12.0
-SENSOR_100 = PlantSpec(capacity_kw=100.0, timezone="UTC", has_irradiance_sensor=True)
-
-
-def day_readings(
-    day: date,
-    tz: str = "UTC",
-    *,
-    g: float = 800.0,
-    p: float = 68.0,
-    t: float = 42.6,
-    lit_from: time = time(9, 0),
-    lit_to: time = time(15, 0),
-    night_g: float = 0.0,
-    night_p: float = 0.0,
-    night_t: float = 20.0,
-) -> pd.DataFrame:
-    """Every 5-minute sample of one local day; the lit block is [lit_from, lit_to) in local time."""
-    start, end = local_day_bounds(day, tz)
-    ts = pd.date_range(start, end, freq="5min", inclusive="left")
-    local = ts.tz_convert(tz)
-    minutes = local.hour * 60 + local.minute
-    lit = (minutes >= lit_from.hour * 60 + lit_from.minute) & (minutes < lit_to.hour * 60 + lit_to.minute)
-    return pd.DataFrame(
-        {
-            "ts": ts,
-            "generation_power_kw": np.where(lit, p, night_p),
-            "temperature_c": np.where(lit, t, night_t),
-            "irradiance_w_m2": np.where(lit, g, night_g),
-        }
-    )
-
-
-def hand_case() -> pd.DataFrame:
-    return day_readings(date(2024, 6, 1))
-
-
-def one_row(df: pd.DataFrame) -> pd.Series:
-    assert len(df) == 1, df
-    return df.iloc[0]
+from tests.analytics.readings import DT_H, SENSOR_100, day_readings, hand_case, one_row
+from woms_app.analytics.daily import DAILY_COLUMNS, compute_daily_kpis
+from woms_app.analytics.days import expected_intervals, local_day_bounds
+from woms_app.analytics.model import PlantSpec, round_sig
 
 
 # --------------------------------------------------------------------------------------------------
@@ -126,7 +75,7 @@ def test_gap_variant_strict_trapezoid_keeps_pr():
     assert not r["incomplete"]
 
 
-@pytest.mark.parametrize("column", ["generation_power_kw", "irradiance_w_m2", "temperature_c"])
+@pytest.mark.parametrize("column", ["generation_power_kw", "irradiance_w_m2", "module_temperature_c"])
 def test_missing_value_drops_both_adjacent_intervals(column):
     df = hand_case()
     df.loc[df["ts"] == pd.Timestamp("2024-06-01 12:00", tz="UTC"), column] = np.nan
@@ -169,12 +118,38 @@ def test_duplicates_and_unsorted_input():
     assert r["energy_kwh"] == pytest.approx(408.0)
 
 
-def test_no_temperature_means_no_valid_interval():
-    # §7.5: T must be finite at both ends; a plant that never reports temperature yields no KPI.
-    df = hand_case().assign(temperature_c=np.nan)
-    r = one_row(compute_daily_kpis(df, SENSOR_100))
-    assert r["intervals_valid"] == 0 and r["coverage_pct"] == 0.0 and r["incomplete"]
-    assert np.isnan(r["pr"]) and np.isnan(r["efficiency_pct"])
+def test_a_day_without_any_temperature_uses_the_stated_assumed_ambient():
+    # issue 14: a plant that reports no temperature at all still gets its PR; the cell temperature comes from
+    # SAPM at the assumed typical ambient, and the method string says so (never a silent None)
+    df = hand_case().assign(module_temperature_c=np.nan)
+    r = one_row(compute_daily_kpis(df, SENSOR_100, round_ratios=False))
+    assert r["intervals_valid"] == 287 and r["temperature_source"] == "fallback"
+    assert r["pr"] == pytest.approx(0.85)
+    assert "Tamb 20C assumed" in r["method"] and len(r["method"]) <= 200
+    t_cell = 800 * np.exp(-3.56 - 0.075 * 1.0) + 20.0 + 800 / 1000 * 3  # SAPM at 800 W/m², 20 °C, 1 m/s
+    assert r["pr_temp_corrected"] == pytest.approx(0.85 / (1 - 0.004 * (t_cell - 25)))
+    warm = one_row(compute_daily_kpis(df, PlantSpec(capacity_kw=100.0, has_irradiance_sensor=True,
+                                                    fallback_ambient_c=30.0), round_ratios=False))
+    assert "Tamb 30C assumed" in warm["method"] and warm["pr_temp_corrected"] > r["pr_temp_corrected"]
+
+
+def test_module_temperature_is_never_run_through_sapm_again():
+    # a day with both columns: the module temperature is used as such (Tc = Tmod + 3·G/1000); the ambient
+    # one only when the day has no module temperature
+    both = hand_case().assign(ambient_temperature_c=25.0)
+    r = one_row(compute_daily_kpis(both, SENSOR_100, round_ratios=False))
+    t_cell = 42.6 + 800 / 1000 * 3
+    assert r["temperature_source"] == "module" and "Tc=Tmod+3G/1000" in r["method"]
+    assert r["pr_temp_corrected"] == pytest.approx(0.85 / (1 - 0.004 * (t_cell - 25)))
+    ambient = one_row(compute_daily_kpis(both.assign(module_temperature_c=np.nan), SENSOR_100, round_ratios=False))
+    t_sapm = 800 * np.exp(-3.56 - 0.075) + 25.0 + 2.4
+    assert ambient["temperature_source"] == "ambient" and "Tc=SAPM(Tamb, wind 1m/s)" in ambient["method"]
+    assert ambient["pr_temp_corrected"] == pytest.approx(0.85 / (1 - 0.004 * (t_sapm - 25)))
+
+
+def test_the_legacy_ambiguous_temperature_column_is_refused():
+    with pytest.raises(ValueError, match="ambiguous"):
+        compute_daily_kpis(hand_case().rename(columns={"module_temperature_c": "temperature_c"}), SENSOR_100)
 
 
 def test_sensor_plant_without_irradiance_column_has_zero_coverage():
@@ -208,9 +183,9 @@ def test_negative_power_and_irradiance_are_clamped():
 def test_threshold_variant_pr_g50():
     df = hand_case()
     dawn = df["ts"].dt.hour == 8  # 08:00–08:55: 12 samples at 40 W/m² (< 50) producing 2 kW (PR 0.5)
-    df.loc[dawn, ["irradiance_w_m2", "generation_power_kw", "temperature_c"]] = [40.0, 2.0, 20.0]
+    df.loc[dawn, ["irradiance_w_m2", "generation_power_kw", "module_temperature_c"]] = [40.0, 2.0, 20.0]
     first_light = df["ts"] == pd.Timestamp("2024-06-01 07:55", tz="UTC")  # one sample at 60 W/m², 3 kW
-    df.loc[first_light, ["irradiance_w_m2", "generation_power_kw", "temperature_c"]] = [60.0, 3.0, 20.0]
+    df.loc[first_light, ["irradiance_w_m2", "generation_power_kw", "module_temperature_c"]] = [60.0, 3.0, 20.0]
     r = one_row(compute_daily_kpis(df, SENSOR_100, round_ratios=False))
     # Whole day: complete pulses, so Σ trapezoids = Σ samples · Δ.
     assert r["energy_kwh"] == pytest.approx(408 + (12 * 2 + 3) * DT_H)  # 410.25
@@ -255,7 +230,7 @@ def test_clipping_is_kept_as_a_real_loss():
     df = hand_case()
     hours = df["ts"].dt.hour + df["ts"].dt.minute / 60
     g = np.clip(1000 * np.sin(np.pi * (hours - 6) / 12), 0, None)
-    df = df.assign(irradiance_w_m2=g, generation_power_kw=0.85 * 100 * g / 1000, temperature_c=30.0)
+    df = df.assign(irradiance_w_m2=g, generation_power_kw=0.85 * 100 * g / 1000, module_temperature_c=30.0)
     clipped = df.assign(generation_power_kw=df["generation_power_kw"].clip(upper=50.0))
     free = one_row(compute_daily_kpis(df, SENSOR_100, round_ratios=False))
     clip = one_row(compute_daily_kpis(clipped, SENSOR_100, round_ratios=False))
@@ -279,7 +254,8 @@ def test_clipping_is_kept_as_a_real_loss():
 def test_dst_change_days_europe_berlin(day, hours, samples):
     tz = "Europe/Berlin"
     plant = PlantSpec(capacity_kw=100.0, timezone=tz, has_irradiance_sensor=True)
-    df = pd.concat([day_readings(day - timedelta(days=1), tz), day_readings(day, tz), day_readings(day + timedelta(days=1), tz)])
+    df = pd.concat([day_readings(day - timedelta(days=1), tz), day_readings(day, tz),
+                    day_readings(day + timedelta(days=1), tz)])
     out = compute_daily_kpis(df, plant, round_ratios=False)
     assert list(out["day"]) == [day - timedelta(days=1), day, day + timedelta(days=1)]
     r = out.iloc[1]
@@ -291,7 +267,8 @@ def test_dst_change_days_europe_berlin(day, hours, samples):
     assert r["energy_kwh"] == pytest.approx(408.0)
     assert r["pr"] == pytest.approx(0.85)
     assert r["cf_dc_pct"] == pytest.approx(100 * 408 / (100 * hours))
-    assert r["day_start_utc"] == pd.Timestamp(day - timedelta(days=1), tz="UTC") + pd.Timedelta(hours=23 if day.month == 3 else 22)
+    assert r["day_start_utc"] == (pd.Timestamp(day - timedelta(days=1), tz="UTC")
+                                  + pd.Timedelta(hours=23 if day.month == 3 else 22))
     # neighbours are ordinary 24 h days; the local-midnight interval belongs to neither day
     assert list(out["intervals_valid"]) == [287, samples - 1, 287]
 
@@ -311,7 +288,8 @@ def test_kolkata_half_hour_zone_clear_sky_plant():
         tilt, 180, sp["apparent_zenith"], sp["azimuth"], cs["dni"], cs["ghi"], cs["dhi"], albedo=0.25, model="isotropic"
     )
     g = poa["poa_global"].fillna(0).clip(lower=0)
-    df = pd.DataFrame({"ts": ts, "generation_power_kw": 0.8 * 50.0 * g.to_numpy() / 1000, "temperature_c": 30.0})
+    df = pd.DataFrame({"ts": ts, "generation_power_kw": 0.8 * 50.0 * g.to_numpy() / 1000,
+                       "ambient_temperature_c": 30.0})
     out = compute_daily_kpis(df, plant, round_ratios=False)
     assert list(out["day"]) == [date(2024, 5, 31), date(2024, 6, 1), date(2024, 6, 2)]
     r = out.iloc[1]
@@ -340,7 +318,8 @@ def test_southern_hemisphere_plant_faces_north_by_default():
     south_facing = PlantSpec(
         capacity_kw=10.0, latitude=-33.87, longitude=151.21, altitude_m=40.0, timezone=tz, azimuth_deg=180.0
     )
-    df = day_readings(date(2024, 6, 21), tz, g=np.nan, p=5.0, t=15.0, night_p=0.0, night_t=10.0)
+    df = day_readings(date(2024, 6, 21), tz, g=np.nan, p=5.0, t=15.0, night_p=0.0, night_t=10.0,
+                      temp_column="ambient_temperature_c")
     north = one_row(compute_daily_kpis(df, plant))
     south = one_row(compute_daily_kpis(df, south_facing))
     # Midwinter in Sydney: the equator (north) facing array receives far more than a south-facing one.
@@ -349,167 +328,6 @@ def test_southern_hemisphere_plant_faces_north_by_default():
     assert north["pr"] < south["pr"]
     assert "az 0(def)" in north["method"]
     # Southern DST starts on 2024-10-06 in Sydney: a 23 h local day.
-    oct6 = one_row(compute_daily_kpis(day_readings(date(2024, 10, 6), tz, g=np.nan, p=5.0), plant))
+    oct6 = one_row(compute_daily_kpis(day_readings(date(2024, 10, 6), tz, g=np.nan, p=5.0,
+                                                   temp_column="ambient_temperature_c"), plant))
     assert oct6["day_hours"] == 23 and oct6["samples"] == 276 and oct6["intervals_expected"] == 275
-
-
-def test_plant_spec_defaults_and_from_record():
-    class Row:  # duck-typed stand-in for the plants table
-        capacity_kw = 250.0
-        latitude = 61.0
-        longitude = 10.0
-        altitude_m = None
-        tilt_deg = None
-        azimuth_deg = None
-        timezone = "Europe/Oslo"
-        has_irradiance_sensor = False
-
-    spec = PlantSpec.from_record(Row())
-    assert spec.effective_tilt_deg == 35.0  # |61| capped at 35
-    assert spec.effective_azimuth_deg == 180.0
-    assert spec.location().altitude > 0  # pvlib altitude lookup, not 0
-    assert "(lookup)" in spec.method_description(spec.location().altitude)
-    assert len(spec.method_description()) <= 200
-    with pytest.raises(Exception):
-        PlantSpec(capacity_kw=1.0, timezone="Mars/Olympus")
-
-
-# --------------------------------------------------------------------------------------------------
-# Windows and work-order snapshots
-# --------------------------------------------------------------------------------------------------
-BERLIN = "Europe/Berlin"
-BERLIN_SENSOR = PlantSpec(capacity_kw=100.0, timezone=BERLIN, has_irradiance_sensor=True)
-
-
-def berlin_days(first: date, last: date, skip: set[date] = frozenset(), weak: set[date] = frozenset()) -> pd.DataFrame:
-    """Daily KPIs of a sensor plant: normal days are the §8 case (E 408, ref 480, PR 0.85), weak days
-    run at G 400 W/m², P 24 kW (E 144 kWh, ref 240 kWh, PR 0.60)."""
-    frames = []
-    d = first
-    while d <= last:
-        if d not in skip:
-            frames.append(day_readings(d, BERLIN, g=400.0, p=24.0) if d in weak else day_readings(d, BERLIN))
-        d += timedelta(days=1)
-    return compute_daily_kpis(pd.concat(frames, ignore_index=True), BERLIN_SENSOR)
-
-
-def berlin(y, m, d, hh=0, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(BERLIN))
-
-
-def test_work_order_windows_closed():
-    ws = work_order_windows(berlin(2024, 6, 10, 14), berlin(2024, 6, 12, 9), berlin(2024, 6, 25, 8), BERLIN)
-    assert [(w.period, w.first_day, w.last_day, w.days, w.is_final) for w in ws] == [
-        ("before", date(2024, 6, 3), date(2024, 6, 9), 7, True),
-        ("during", date(2024, 6, 10), date(2024, 6, 12), 3, True),
-        ("after", date(2024, 6, 13), date(2024, 6, 19), 7, True),
-    ]
-    assert ws[0].window_start == datetime(2024, 6, 2, 22, 0, tzinfo=UTC)
-    assert ws[0].window_end == ws[1].window_start == datetime(2024, 6, 9, 22, 0, tzinfo=UTC)
-    assert ws[2].window_end == datetime(2024, 6, 19, 22, 0, tzinfo=UTC)
-
-
-def test_work_order_windows_open_and_partial_after():
-    # Open: during runs through yesterday and is never final; no after window.
-    ws = work_order_windows(berlin(2024, 6, 10, 14), None, berlin(2024, 6, 13, 10), BERLIN)
-    assert [(w.period, w.first_day, w.last_day, w.is_final) for w in ws] == [
-        ("before", date(2024, 6, 3), date(2024, 6, 9), True),
-        ("during", date(2024, 6, 10), date(2024, 6, 12), False),
-    ]
-    # Activated today: nothing elapsed during the work order yet.
-    assert [w.period for w in work_order_windows(berlin(2024, 6, 10, 8), None, berlin(2024, 6, 10, 20), BERLIN)] == ["before"]
-    # Closed 3 days ago: a partial after window of 2 days, not final.
-    ws = work_order_windows(berlin(2024, 6, 10, 14), berlin(2024, 6, 12, 9), berlin(2024, 6, 15, 10), BERLIN)
-    after = ws[-1]
-    assert (after.period, after.first_day, after.last_day, after.days, after.is_final) == (
-        "after", date(2024, 6, 13), date(2024, 6, 14), 2, False,
-    )
-    with pytest.raises(ValueError):
-        work_order_windows(berlin(2024, 6, 10), berlin(2024, 6, 9), berlin(2024, 6, 20), BERLIN)
-    with pytest.raises(ValueError):
-        work_order_windows(datetime(2024, 6, 10), None, berlin(2024, 6, 20), BERLIN)
-
-
-def test_snapshots_of_a_closed_work_order_spanning_several_days():
-    # before: 7 normal days; during (06-10…06-12): two weak days and a normal one; after: normal,
-    # except 06-15 which has no data at all.
-    daily = berlin_days(date(2024, 6, 1), date(2024, 6, 24), skip={date(2024, 6, 15)}, weak={date(2024, 6, 10), date(2024, 6, 11)})
-    snaps = compute_work_order_snapshots(daily, berlin(2024, 6, 10, 14), berlin(2024, 6, 12, 9), berlin(2024, 6, 25, 8), BERLIN)
-    before, during, after = snaps
-    assert before.pr == pytest.approx(0.85, rel=1e-3) and before.energy_kwh == pytest.approx(7 * 408)
-    assert before.coverage_pct == 100.0 and before.days == 7 and not before.incomplete
-    # Energy-weighted: (144 + 144 + 408) / (240 + 240 + 480) = 0.725, not the mean of daily PRs (0.6833).
-    assert during.pr == pytest.approx(696 / 960, rel=1e-3)
-    assert during.pr != pytest.approx(np.mean([0.6, 0.6, 0.85]), rel=1e-3)
-    assert during.energy_kwh == pytest.approx(696.0)
-    # expected energy: 379.776 on normal days, 100·0.4·C·0.86·6 with C = 1 − 0.004·(42.6 + 1.2 − 25) on weak days
-    c_weak = 1 - 0.004 * (42.6 + 0.4 * 3 - 25)
-    e_exp = 379.776 + 2 * 100 * 0.4 * c_weak * 0.86 * 6
-    assert during.expected_energy_kwh == pytest.approx(e_exp)
-    assert during.efficiency_pct == pytest.approx(100 * 696 / e_exp, rel=1e-3)
-    assert during.pr_temp_corrected == pytest.approx(696 / (480 * 0.92 + 2 * 240 * c_weak), rel=1e-3)
-    assert during.days == 3 and during.days_with_data == 3
-    # After: the missing day counts as expected-but-absent in coverage.
-    assert after.days == 7 and after.days_with_data == 6 and after.days_incomplete == 1
-    assert after.coverage_pct == pytest.approx(100 * 6 / 7, rel=1e-3)
-    assert after.incomplete is True
-    assert after.pr == pytest.approx(0.85, rel=1e-3)
-    assert after.energy_kwh == pytest.approx(6 * 408)
-    assert before.method == daily["method"].iloc[0]
-    # Maps 1:1 onto work_order_plant_eff.
-    snap = during.as_snapshot()
-    assert snap["period"] == "during" and snap["days"] == 3
-    assert snap["window_start"] == datetime(2024, 6, 9, 22, 0, tzinfo=UTC)
-    assert snap["window_end"] == datetime(2024, 6, 12, 22, 0, tzinfo=UTC)
-
-
-def test_snapshot_keys_match_the_work_order_plant_eff_table():
-    from woms_app.models.work_order import WorkOrderPlantEff
-
-    daily = berlin_days(date(2024, 6, 3), date(2024, 6, 9))
-    snap = compute_window_kpis(daily, KpiWindow("before", date(2024, 6, 3), date(2024, 6, 9), BERLIN)).as_snapshot()
-    columns = set(WorkOrderPlantEff.__table__.columns.keys())
-    assert set(snap) <= columns
-    assert columns - set(snap) == {"id", "work_order_id", "plant_id", "computed_at"}
-
-
-def test_snapshots_of_an_open_work_order():
-    daily = berlin_days(date(2024, 6, 1), date(2024, 6, 13), weak={date(2024, 6, 12)})
-    # now = 06-13 10:00 local: 06-13 is still running and must not enter the during window.
-    snaps = compute_work_order_snapshots(daily, berlin(2024, 6, 10, 14), None, berlin(2024, 6, 13, 10), BERLIN)
-    assert [s.period for s in snaps] == ["before", "during"]
-    during = snaps[1]
-    assert (during.first_day, during.last_day, during.days, during.is_final) == (date(2024, 6, 10), date(2024, 6, 12), 3, False)
-    assert during.energy_kwh == pytest.approx(408 + 408 + 144)
-    assert during.pr == pytest.approx(960 / 1200, rel=1e-3)
-    assert during.coverage_pct == 100.0
-
-
-def test_window_across_dst_and_from_stored_rows():
-    # A week containing the 23 h day; rows read back from storage as plain dicts.
-    daily = berlin_days(date(2024, 3, 28), date(2024, 4, 3))
-    stored = pd.DataFrame(daily.to_dict("records"))
-    stored["day"] = stored["day"].map(lambda d: d.isoformat())  # e.g. a driver returning strings
-    w = KpiWindow("before", date(2024, 3, 28), date(2024, 4, 3), BERLIN)
-    assert w.window_end - w.window_start == timedelta(hours=7 * 24 - 1)
-    k = compute_window_kpis(stored, w)
-    assert k.intervals_expected == 6 * 287 + 275 == k.intervals_valid
-    assert k.coverage_pct == 100.0
-    assert k.pr == pytest.approx(0.85, rel=1e-3)
-    assert k.cf_dc_pct == pytest.approx(100 * 7 * 408 / (100 * (7 * 24 - 1)), rel=1e-3)
-
-
-def test_window_without_any_data():
-    w = KpiWindow("after", date(2024, 6, 13), date(2024, 6, 19), BERLIN)
-    k = compute_window_kpis(berlin_days(date(2024, 6, 1), date(2024, 6, 5)), w)
-    assert k.pr is None and k.efficiency_pct is None and k.coverage_pct == 0.0
-    assert k.days == 7 and k.days_with_data == 0 and k.days_incomplete == 7 and k.incomplete
-    assert k.energy_kwh == 0.0 and k.method == ""
-
-
-def test_window_rejects_rows_of_another_time_zone():
-    daily = compute_daily_kpis(hand_case(), SENSOR_100)  # UTC plant
-    with pytest.raises(ValueError):
-        compute_window_kpis(daily, KpiWindow("before", date(2024, 6, 1), date(2024, 6, 1), BERLIN))
-    k = compute_window_kpis(daily, KpiWindow("before", date(2024, 6, 1), date(2024, 6, 1), "UTC"))
-    assert (k.pr, k.pr_temp_corrected, k.efficiency_pct, k.coverage_pct) == (0.85, 0.9239, 107.4, 100.0)
