@@ -331,3 +331,24 @@ def test_southern_hemisphere_plant_faces_north_by_default():
     oct6 = one_row(compute_daily_kpis(day_readings(date(2024, 10, 6), tz, g=np.nan, p=5.0,
                                                    temp_column="ambient_temperature_c"), plant))
     assert oct6["day_hours"] == 23 and oct6["samples"] == 276 and oct6["intervals_expected"] == 275
+
+
+def test_a_batch_mixing_a_sensor_plant_without_coordinates_and_a_clear_sky_plant():
+    """The hourly job computes many plants at once: a sensor plant needs no coordinates, and its presence in the
+    batch must not break the clear-sky plant beside it (it raised TypeError on float(None) before)."""
+    from woms_app.analytics.daily import compute_daily_kpis_many
+
+    tz = "Asia/Kolkata"
+    clear = PlantSpec(capacity_kw=50.0, latitude=12.97, longitude=77.59, altitude_m=920.0, timezone=tz)
+    sensor = PlantSpec(capacity_kw=100.0, timezone="UTC", has_irradiance_sensor=True)
+    day = date(2024, 6, 1)
+    a = day_readings(day, tz, g=np.nan, p=20.0, t=30.0, temp_column="ambient_temperature_c")
+    b = hand_case()
+    frame = pd.concat([a.assign(plant_id=1), b.assign(plant_id=2)], ignore_index=True)
+    out = compute_daily_kpis_many(frame, {1: clear, 2: sensor})
+    rows = {(r["plant_id"], r["day"]): r for r in out.to_dict("records")}
+    # each plant's day equals the one computed alone
+    alone_clear = one_row(compute_daily_kpis(a, clear))
+    alone_sensor = one_row(compute_daily_kpis(b, sensor))
+    assert rows[(1, day)]["pr"] == alone_clear["pr"] and rows[(1, day)]["irradiance_source"] == "clearsky"
+    assert rows[(2, day)]["pr"] == alone_sensor["pr"] == pytest.approx(0.850, rel=1e-3)

@@ -3,12 +3,13 @@ with pvlib's Linke turbidity table, isotropic transposition, for many plants' sa
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pvlib
 
-from woms_app.analytics.model import SOLAR_POSITION_AIR_C, PlantSpec, plant_arrays
+from woms_app.analytics.model import SOLAR_POSITION_AIR_C, PlantSpec
 
 
 @functools.lru_cache(maxsize=65536)
@@ -52,11 +53,18 @@ def clearsky_poa_many(ts: pd.DatetimeIndex, codes: np.ndarray,
     the same pvlib chain as ``Location.get_clearsky`` + ``get_total_irradiance`` (Ineichen, pvlib's
     Linke turbidity, isotropic), evaluated on arrays of every plant's coordinates at once."""
     n_plants = len(specs)
-    # every spec of the batch, sensor plants too: a sensor plant without coordinates beside a clear-sky plant
-    # raises TypeError here (kept as it was; see the issue-15 report)
-    lat_p = np.asarray([float(sp.latitude) for sp in specs])  # type: ignore[arg-type]
-    lon_p = np.asarray([float(sp.longitude) for sp in specs])  # type: ignore[arg-type]
-    alt_p = np.asarray([sp.effective_altitude_m for sp in specs])
+    # Only the plants that have clear-sky samples here are evaluated: a batch also holds sensor plants, which
+    # may have no coordinates or tilt at all (their attributes would raise), and they get NaN, never read.
+    wanted = np.zeros(n_plants, dtype=bool)
+    wanted[np.unique(codes)] = True
+
+    def per_plant(value: Callable[[PlantSpec], float | None]) -> np.ndarray:
+        return np.asarray([float(value(sp)) if wanted[k] else np.nan  # type: ignore[arg-type]
+                           for k, sp in enumerate(specs)], dtype=float)
+
+    lat_p = per_plant(lambda sp: sp.latitude)
+    lon_p = per_plant(lambda sp: sp.longitude)
+    alt_p = per_plant(lambda sp: sp.effective_altitude_m)
     lat, lon, alt = lat_p[codes], lon_p[codes], alt_p[codes]
     pressure = pvlib.atmosphere.alt2pres(alt)
     sp = pvlib.solarposition.get_solarposition(ts, lat, lon, altitude=alt, pressure=pressure,
@@ -74,9 +82,9 @@ def clearsky_poa_many(ts: pd.DatetimeIndex, codes: np.ndarray,
     am_abs = pvlib.atmosphere.get_absolute_airmass(am_rel, pressure)
     with np.errstate(divide="ignore", invalid="ignore"):  # night rows (pvlib's Series path hides the same)
         cs = pvlib.clearsky.ineichen(app_zen, am_abs, linke, altitude=alt, dni_extra=dni_extra)
-    tilt = np.asarray([sp_.effective_tilt_deg for sp_ in specs])[codes]
-    azim = np.asarray([sp_.effective_azimuth_deg for sp_ in specs])[codes]
-    albedo = plant_arrays(codes, specs, "albedo")
+    tilt = per_plant(lambda sp_: sp_.effective_tilt_deg)[codes]
+    azim = per_plant(lambda sp_: sp_.effective_azimuth_deg)[codes]
+    albedo = per_plant(lambda sp_: sp_.albedo)[codes]
     poa = pvlib.irradiance.get_total_irradiance(tilt, azim, app_zen, sp["azimuth"].to_numpy(),
                                                 np.asarray(cs["dni"]), np.asarray(cs["ghi"]),
                                                 np.asarray(cs["dhi"]), albedo=albedo, model="isotropic")
