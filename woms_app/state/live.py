@@ -72,7 +72,7 @@ class _LiveWatcher(rx.el.Div):
         if chain is None:
             return []
         chain_var = LiteralVar.create(chain)
-        version = LiveState.version
+        version: Var = LiveState.version  # a state field read on the class is a Var
         code = f"useEffect(() => {{ {chain_var!s}(); }}, [{version!s}]);"
         data = VarData.merge(version._get_all_var_data(), chain_var._get_all_var_data(),
                              VarData(imports={"react": [ImportVar(tag="useEffect")]}))

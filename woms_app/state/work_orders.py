@@ -228,7 +228,7 @@ class WorkOrdersState(AuthState):
         self.detail = {
             "id": str(s.id), "title": s.title, "org": s.org_name, "description": d.description,
             "created": fmt_time(s.created_at), "created_by": s.created_by, "closed": fmt_time(s.closed_at),
-            "active": "yes" if s.status in svc.ACTIVE else "",
+            "active": "yes" if s.status.is_active else "",
             "status": s.status.value, "priority": s.priority.value,
         }
         self.detail_plants = [
