@@ -64,3 +64,55 @@ def test_csv(client, fleet):
     assert rows[0][:5] == ["id", "organization", "plant", "severity", "status"]
     assert [(row[3], row[4]) for row in rows[1:]] == [("minor", "ACTIVE"), ("critical", "ACTIVE")]
     assert {row[1] for row in rows[1:]} == {"Sunrise Energy"}
+
+
+def _audit(action: str) -> list:
+    from sqlmodel import select
+
+    from woms_app.models import AuditLog
+    with main_session(SYSTEM_CONTEXT) as s:
+        return list(s.exec(select(AuditLog).where(AuditLog.action == action)).all())
+
+
+def test_acknowledge_and_take_it_back(client, fleet):
+    alert = fleet.alerts["sunrise-critical"]
+    as_(client, "sunrise")
+    r = client.post(f"/api/alerts/{alert}/acknowledge", json={"note": "  on my way,\n  ETA 30 min "})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["acknowledged_by"] == EMAILS["sunrise"] and body["ack_note"] == "on my way, ETA 30 min"
+    assert body["acknowledged_at"] is not None
+    # a second acknowledgement is refused, names who did it, and changes nothing
+    again = client.post(f"/api/alerts/{alert}/acknowledge", json={"note": "mine"})
+    assert again.status_code == 409 and f"already acknowledged by {EMAILS['sunrise']}" in again.json()["detail"]
+    assert client.get(f"/api/alerts/{alert}").json()["ack_note"] == "on my way, ETA 30 min"
+    # the filter
+    acked = client.get("/api/alerts", params={"acknowledged": "true"}).json()
+    assert [a["id"] for a in acked["items"]] == [alert]
+    assert alert not in [a["id"] for a in client.get("/api/alerts", params={"acknowledged": "false"}).json()["items"]]
+    rows = list(csv.reader(io.StringIO(client.get("/api/alerts", params={"format": "csv", "acknowledged": "true"}).text)))
+    assert rows[0][11:14] == ["acknowledged_at", "acknowledged_by", "ack_note"] and rows[1][12] == EMAILS["sunrise"]
+    # taken back: cleared; taking back twice is a conflict
+    r = client.delete(f"/api/alerts/{alert}/acknowledge")
+    assert r.status_code == 200 and r.json()["acknowledged_at"] is None and r.json()["acknowledged_by"] == ""
+    assert client.delete(f"/api/alerts/{alert}/acknowledge").status_code == 409
+    assert [str(a.entity_id) for a in _audit("alert.acknowledge")] == [str(alert)]
+    assert len(_audit("alert.unacknowledge")) == 1
+
+
+def test_acknowledge_refusals_change_nothing(client, fleet):
+    foreign = fleet.alerts["helios-critical"]
+    as_(client, "sunrise")
+    r = client.post(f"/api/alerts/{foreign}/acknowledge", json={})
+    assert r.status_code == 404 and r.json()["detail"] == "Alert not found"
+    r = client.post(f"/api/alerts/{fleet.alerts['sunrise-minor']}/acknowledge", json={"note": "x" * 501})
+    assert r.status_code == 422
+    as_(client, "govt")
+    r = client.post(f"/api/alerts/{foreign}/acknowledge", json={})
+    assert r.status_code == 403
+    as_(client, "admin")  # a super admin may acknowledge any organization's alert
+    assert client.post(f"/api/alerts/{foreign}/acknowledge", json={}).status_code == 200
+    as_(client, "helios")
+    assert client.get(f"/api/alerts/{foreign}").json()["acknowledged_by"] == EMAILS["admin"]
+    assert client.get(f"/api/alerts/{fleet.alerts['sunrise-minor']}").status_code == 404
+    assert _audit("alert.acknowledge") and len(_audit("alert.acknowledge")) == 1

@@ -1,5 +1,6 @@
-"""AlertsFeed: the live alert list, newest first, severity badges, filters (severity, status, plant),
-"Create work order" from an alert for writers (the alert is then linked to it)."""
+"""AlertsFeed: the live alert list, newest first, severity badges, filters (severity, status, acknowledged,
+plant), "Create work order" from an alert for writers (the alert is then linked to it), and acknowledgement
+(who and when, with an optional note; writers may acknowledge and take it back)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -7,7 +8,7 @@ import reflex as rx
 from woms_app import routes
 from woms_app.components.filter_select import filter_select
 from woms_app.components.status_badge import alert_status_badge, severity_badge
-from woms_app.state.alerts import ALERT_STATUS_CHOICES, SEVERITY_CHOICES
+from woms_app.state.alerts import ACK_CHOICES, ALERT_STATUS_CHOICES, SEVERITY_CHOICES
 from woms_app.state.alerts import AlertsFeedState as A
 from woms_app.state.base import AuthState
 from woms_app.state.work_order_form import WorkOrderFormState
@@ -17,6 +18,7 @@ def alerts_filters() -> rx.Component:
     return rx.hstack(
         filter_select(A.severity_filter, SEVERITY_CHOICES, A.set_severity_filter, testid="alert-filter-severity"),
         filter_select(A.status_filter, ALERT_STATUS_CHOICES, A.set_status_filter, testid="alert-filter-status"),
+        filter_select(A.ack_filter, ACK_CHOICES, A.set_ack_filter, testid="alert-filter-ack"),
         filter_select(A.plant_filter, A.plant_choices, A.set_plant_filter, testid="alert-filter-plant",
                       value_key="id", label_key="name", width="14rem"),
         rx.spacer(),
@@ -26,6 +28,55 @@ def alerts_filters() -> rx.Component:
         rx.button(rx.icon("chevron-right", size=16), variant="soft", on_click=A.next_page,
                   disabled=A.page * 25 >= A.total, aria_label="Next page"),
         width="100%", align="center", wrap="wrap",
+    )
+
+
+def _ack_cell(r) -> rx.Component:
+    return rx.cond(
+        r["acked"] == "yes",
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(rx.icon("check-check", size=14, color=rx.color("green", 10)),
+                          rx.text(r["acked_by"], size="1", data_testid="alert-acked-by"), spacing="1", align="center"),
+                rx.text(r["acked_at"], size="1", color_scheme="gray", white_space="nowrap"),
+                rx.cond(r["ack_note"] != "", rx.text(r["ack_note"], size="1", color_scheme="gray", max_width="14rem",
+                                                     data_testid="alert-ack-note")),
+                spacing="0",
+            ),
+            rx.cond(AuthState.can_write,
+                    rx.tooltip(rx.icon_button(rx.icon("undo-2", size=14), size="1", variant="ghost", color_scheme="gray",
+                                              on_click=A.unacknowledge(r["id"]), aria_label="Take the acknowledgement back",
+                                              data_testid="alert-unack"),
+                               content="Take the acknowledgement back")),
+            spacing="2", align="start",
+        ),
+        rx.cond(
+            AuthState.can_write,
+            rx.button(rx.icon("eye", size=14), "Acknowledge", size="1", variant="soft", color_scheme="gray",
+                      on_click=A.start_ack(r["id"]), data_testid="alert-ack", white_space="nowrap"),
+            rx.text("—", color_scheme="gray"),
+        ),
+    )
+
+
+def ack_dialog() -> rx.Component:
+    """Acknowledge one alert, with an optional note (what you will do about it)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Acknowledge alert"),
+            rx.dialog.description(A.ack_alert_title, size="2", color_scheme="gray", margin_bottom="0.75rem"),
+            rx.text("Note (optional)", as_="label", html_for="alert-ack-note", size="2", weight="medium"),
+            rx.text_area(id="alert-ack-note", value=A.ack_note, on_change=A.set_ack_note, max_length=500,
+                         placeholder="e.g. technician on site at 14:00", width="100%", data_testid="alert-ack-note-input"),
+            rx.cond(A.ack_error != "", rx.text(A.ack_error, color_scheme="red", size="2", data_testid="alert-ack-error")),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=A.cancel_ack)),
+                rx.button("Acknowledge", on_click=A.confirm_ack, data_testid="alert-ack-confirm"),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+            max_width="28rem",
+        ),
+        open=A.ack_alert_id != "", on_open_change=A.set_ack_open,
     )
 
 
@@ -53,6 +104,7 @@ def _row(r) -> rx.Component:
                 ),
             ),
         ),
+        rx.table.cell(_ack_cell(r)),
         data_testid="alert-row",
     )
 
@@ -60,6 +112,7 @@ def _row(r) -> rx.Component:
 def alerts_feed() -> rx.Component:
     return rx.vstack(
         alerts_filters(),
+        ack_dialog(),
         rx.cond(
             A.loading,
             rx.center(rx.spinner(size="3"), padding="3rem", width="100%", data_testid="alerts-loading"),
@@ -67,7 +120,8 @@ def alerts_feed() -> rx.Component:
                 A.total > 0,
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Severity", "Alert", "Plant", "Started", "Status", "Work order")])),
+                                                   ("Severity", "Alert", "Plant", "Started", "Status", "Work order",
+                                                    "Acknowledged")])),
                     rx.table.body(rx.foreach(A.rows, _row)),
                     variant="surface", width="100%",
                 ),

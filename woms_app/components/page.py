@@ -4,10 +4,11 @@
     def alerts_page() -> Frame:
         return Frame(alerts_feed(), work_order_form_dialog(), actions=export_button())
 
-registers ``/alerts`` titled "Alerts · WOMS", loading with ``AuthState.guard`` first, then (with ``live``) the
-tab's link to its live channel (``LiveState.link``), then ``load``; it renders ``app_frame("Alerts", …)`` whose
-first child is the hidden ``live_refresh(live)`` watcher, which calls ``live`` whenever the viewer's channel
-announces a change. /login is the one page without it (no frame, no guard).
+registers ``/alerts`` titled "Alerts · WOMS", loading with ``AuthState.guard`` first, then the tab's link to its
+live channel (``LiveState.link``), then ``load``; it renders ``app_frame("Alerts", …)`` whose first children are
+the hidden watchers: ``live_refresh(live)`` (when given) calls ``live`` whenever the viewer's channel announces a
+change, and every page has the one for the sidebar's alert count and toasts (``AttentionState.refresh``).
+/login is the one page without it (no frame, no guard).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 import reflex as rx
 
 from woms_app.components.layout import app_frame
+from woms_app.state.alerts import AttentionState
 from woms_app.state.base import AuthState
 from woms_app.state.live import LiveState, live_refresh
 
@@ -35,13 +37,16 @@ class Frame:
 def page(route: str, title: str, *, load: Sequence[Any] = (), live: Any = None
          ) -> Callable[[Callable[[], Frame]], Callable[[], rx.Component]]:
     """Register the decorated function's ``Frame`` as the page at ``route`` (see the module docstring)."""
-    on_load = [AuthState.guard, *([LiveState.link] if live is not None else []), *load]
+    # every signed-in page links to its live channel: the sidebar's alert count and the alert toasts are on all of them
+    on_load = [AuthState.guard, LiveState.link, *load]
 
     def register(body: Callable[[], Frame]) -> Callable[[], rx.Component]:
         @functools.wraps(body)
         def render() -> rx.Component:
             frame = body()
-            watcher = [live_refresh(live)] if live is not None else []
+            # the page's own live handler, and the sidebar's alert count + toasts (on every push of the channel)
+            watcher = [*([live_refresh(live)] if live is not None else []),
+                       live_refresh(AttentionState.refresh, testid="attention-marker")]
             return app_frame(title, *watcher, *frame.children, actions=frame.actions)
 
         return rx.page(route=route, title=title + TITLE_SUFFIX, on_load=on_load)(render)

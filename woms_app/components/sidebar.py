@@ -9,6 +9,7 @@ import reflex as rx
 
 from woms_app import routes
 from woms_app.components.theme import theme_toggle
+from woms_app.state.alerts import AttentionState
 from woms_app.state.base import AuthState
 
 # (label, icon, path, roles that see it)
@@ -26,10 +27,19 @@ NAV = [
 DESKTOP_FROM = "sm"
 
 
+def _attention_badge() -> rx.Component:
+    """The count of active alerts nobody has acknowledged yet (live)."""
+    return rx.cond(AttentionState.badge != "",
+                   rx.badge(AttentionState.badge, color_scheme="red", variant="solid", radius="full", margin_left="auto",
+                            data_testid="nav-alerts-badge",
+                            aria_label=AttentionState.badge + " active alerts not acknowledged"))
+
+
 def _nav_item(label: str, icon: str, path: str) -> rx.Component:
     active = rx.State.router.page.path == path
+    extra = [_attention_badge()] if path == routes.ALERTS else []
     return rx.link(
-        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), spacing="3", align="center",
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), *extra, spacing="3", align="center",
                   padding_x="0.75rem", padding_y="0.5rem", border_radius="var(--radius-3)",
                   background=rx.cond(active, rx.color("accent", 4), "transparent"),
                   color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),

@@ -1,4 +1,4 @@
-"""Alerts pulled from the vendors."""
+"""Alerts pulled from the vendors, and who acknowledged them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,5 +32,9 @@ class Alert(MainModel, table=True):
     started_at: datetime = ts_field(nullable=False)
     resolved_at: datetime | None = ts_field()
     work_order_id: int | None = fk("work_orders.id", nullable=True, ondelete="SET NULL")
+    # acknowledged: someone has seen it and owns it (set and cleared by people, never by the sync)
+    acknowledged_at: datetime | None = ts_field()
+    acknowledged_by: int | None = fk("accounts.id", nullable=True, index=False, ondelete="SET NULL")
+    ack_note: str = Field(default="", max_length=500)
     created_at: datetime = ts_field(nullable=False, default_now=True)
     updated_at: datetime = ts_field(nullable=False, default_now=True)
