@@ -107,6 +107,8 @@ def test_acknowledge_refusals_change_nothing(client, fleet):
     assert r.status_code == 404 and r.json()["detail"] == "Alert not found"
     r = client.post(f"/api/alerts/{fleet.alerts['sunrise-minor']}/acknowledge", json={"note": "x" * 501})
     assert r.status_code == 422
+    r = client.post(f"/api/alerts/{fleet.alerts['sunrise-info']}/acknowledge", json={})  # resolved
+    assert r.status_code == 409 and "resolved" in r.json()["detail"]
     as_(client, "govt")
     r = client.post(f"/api/alerts/{foreign}/acknowledge", json={})
     assert r.status_code == 403

@@ -84,6 +84,10 @@ MATRIX: dict[tuple[str, str], Probe] = {
         Call("/api/alerts", {"plant_id": w.b.plant_ids[1]}), Call("/api/alerts", {"format": "csv"}),
         Call("/api/alerts", {"q": "HELIOSMARK"})], org_a="scoped"),
     ("GET", "/api/alerts/{alert_id}"): Probe(READ, lambda w: [Call(f"/api/alerts/{w.b.alert_id}")]),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): Probe(WRITE, lambda w: [
+        Call(f"/api/alerts/{w.b.alert_id}/acknowledge", json={"note": "by A"})]),
+    ("DELETE", "/api/alerts/{alert_id}/acknowledge"): Probe(WRITE, lambda w: [
+        Call(f"/api/alerts/{w.b.alert_id}/acknowledge")]),
     ("GET", "/api/work-orders"): Probe(READ, lambda w: [
         Call("/api/work-orders"), Call("/api/work-orders", {"org_id": w.b.org_id}),
         Call("/api/work-orders", {"plant_id": w.b.plant_ids[0]}), Call("/api/work-orders", {"format": "csv"}),

@@ -18,7 +18,7 @@ def alerts_filters() -> rx.Component:
     return rx.hstack(
         filter_select(A.severity_filter, SEVERITY_CHOICES, A.set_severity_filter, testid="alert-filter-severity"),
         filter_select(A.status_filter, ALERT_STATUS_CHOICES, A.set_status_filter, testid="alert-filter-status"),
-        filter_select(A.ack_filter, ACK_CHOICES, A.set_ack_filter, testid="alert-filter-ack"),
+        filter_select(A.ack_filter, ACK_CHOICES, A.set_ack_filter, testid="alert-filter-ack", width="12.5rem"),
         filter_select(A.plant_filter, A.plant_choices, A.set_plant_filter, testid="alert-filter-plant",
                       value_key="id", label_key="name", width="14rem"),
         rx.spacer(),
@@ -51,7 +51,7 @@ def _ack_cell(r) -> rx.Component:
             spacing="2", align="start",
         ),
         rx.cond(
-            AuthState.can_write,
+            AuthState.can_write & (r["status"] == "ACTIVE"),
             rx.button(rx.icon("eye", size=14), "Acknowledge", size="1", variant="soft", color_scheme="gray",
                       on_click=A.start_ack(r["id"]), data_testid="alert-ack", white_space="nowrap"),
             rx.text("—", color_scheme="gray"),

@@ -175,6 +175,8 @@ def acknowledge(session: Session, viewer: Viewer, alert_id: int, note: str | Non
     text = " ".join((note or "").split())
     if len(text) > ACK_NOTE_MAX:
         raise ValidationFailed(f"Note must be at most {ACK_NOTE_MAX} characters", field="note")
+    if alert.status != AlertStatus.ACTIVE:
+        raise Conflict("Alert is resolved: there is nothing left to acknowledge")
     if alert.acknowledged_at is not None:
         raise Conflict(f"Alert already acknowledged by {_who(session, alert.acknowledged_by)} at "
                        f"{alert.acknowledged_at:%Y-%m-%d %H:%M} UTC")

@@ -28,7 +28,7 @@ SEVERITY_CHOICES = ([{"value": ALL, "label": "All severities"}]
                     + [{"value": s.value, "label": s.label} for s in AlertSeverity])
 ALERT_STATUS_CHOICES = ([{"value": ALL, "label": "All statuses"}]
                         + [{"value": s.value, "label": s.label} for s in AlertStatus])
-ACK_CHOICES = [{"value": ALL, "label": "Acknowledged or not"}, {"value": "no", "label": "Not acknowledged"},
+ACK_CHOICES = [{"value": ALL, "label": "Acknowledged: any"}, {"value": "no", "label": "Not acknowledged"},
                {"value": "yes", "label": "Acknowledged"}]
 
 
