@@ -7,8 +7,8 @@ from woms_app.core.security import encrypt_json
 from woms_app.emulator.demo import demo_vendor_accounts
 from woms_app.models.vendor import Vendor
 from woms_app.vendors import Budget, UnknownVendorType, VendorAuthError, VendorManager
-from woms_app.vendors.solarman import SolarmanAdapter
-from woms_app.vendors.sungrow import SungrowAdapter
+from woms_app.vendors.solarman.adapter import SolarmanAdapter
+from woms_app.vendors.sungrow.adapter import SungrowAdapter
 
 
 def test_types_lists_labels_and_credential_fields():

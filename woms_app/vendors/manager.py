@@ -13,8 +13,8 @@ from woms_app.vendors import metering
 from woms_app.vendors.base import BaseVendorAdapter, VendorTypeInfo
 from woms_app.vendors.errors import UnknownVendorType, VendorAuthError
 from woms_app.vendors.limiter import Budget
-from woms_app.vendors.solarman import SolarmanAdapter
-from woms_app.vendors.sungrow import SungrowAdapter
+from woms_app.vendors.solarman.adapter import SolarmanAdapter
+from woms_app.vendors.sungrow.adapter import SungrowAdapter
 
 if TYPE_CHECKING:  # pragma: no cover
     from woms_app.models.vendor import Vendor
