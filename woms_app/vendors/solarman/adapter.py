@@ -48,6 +48,7 @@ from woms_app.vendors.solarman.parsers import (
     parse_token,
     plant_from_station,
 )
+from woms_app.vendors.tokens import clear_token_cache
 
 log = logging.getLogger("woms.vendors.solarman")
 
@@ -56,15 +57,12 @@ REALTIME_PAGE = 200  # the station list's largest page (2101026 beyond): power o
 DEVICE_CACHE_TTL = timedelta(hours=1)  # device lists are refreshed with the plant list, not every poll
 # (base url, account) → {station id: (fetched at, devices, device records)}; shared by the adapters of one account
 _DEVICE_CACHE: dict[tuple[str, str], dict[str, tuple[datetime, list[tuple[str, str]], list[NormalizedDevice]]]] = {}
-# (base url, account) → (token, expires at, lifetime s): a token lives ~60 days, so each run need not log in again
-# (a login is a call against the allowance too); a rejected token is replaced by the next login
-_TOKEN_CACHE: dict[tuple[str, str], tuple[str, datetime | None, float | None]] = {}
 
 
 def reset_caches(*, tokens: bool = True, devices: bool = True) -> None:
     """Forget the cached tokens and/or device lists (tests, benchmarks: a fresh emulator)."""
     if tokens:
-        _TOKEN_CACHE.clear()
+        clear_token_cache()
     if devices:
         _DEVICE_CACHE.clear()
 
@@ -86,11 +84,10 @@ class SolarmanAdapter(BaseVendorAdapter):
     # published: 300 calls / 10 s per account (A.9); keep a 10 % margin
     default_budget = Budget(270, 10.0, 8)
     rate_windows = {"2101002": 10.0, "429": 10.0}  # 300 calls / 10 s per account (A.9)
+    reuse_tokens = True  # a token lives ~60 days: each run need not log in again (a login counts against the allowance)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._token_expires_at: datetime | None = None
-        self._token_lifetime_s: float | None = None
         self._devices: dict[str, list[tuple[str, str]]] = {}
         self._device_records: dict[str, list[NormalizedDevice]] = {}
         self._frame_time_type: int | None = None  # 1 or 5 once known
@@ -104,8 +101,6 @@ class SolarmanAdapter(BaseVendorAdapter):
         pw = self._credentials.get("password")
         if pw:
             out.append(hash_password(str(pw)))
-        if self._token:
-            out.append(self._token)
         return out
 
     # ------------------------------------------------------------ transport
@@ -128,22 +123,13 @@ class SolarmanAdapter(BaseVendorAdapter):
     async def _post(self, path: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
         return await self._call_authed(lambda token_now: self._raw(path, body, token=token_now), what=path)
 
-    async def _ensure_token(self) -> None:
-        """Log in when there is no token, or early when little of its lifetime is left (A.5: < 1 day,
-        or < 10 % of a short lifetime). A token of an earlier run of the same account (``_TOKEN_CACHE``) is
-        reused first, so a planned tick costs no login."""
-        if self._token is None and (cached := _TOKEN_CACHE.get(self._cache_key())) is not None:
-            token, self._token_expires_at, self._token_lifetime_s = cached
-            self.tokens.set(token)
-        if self._token and self._token_expires_at is not None:
-            margin = timedelta(seconds=min(86400.0, 0.1 * (self._token_lifetime_s or 0.0)))
-            if self._token_expires_at - utcnow() <= margin:
-                await self.tokens.refresh(self.tokens.generation, self.authenticate)
-                return
-        await super()._ensure_token()
+    def refresh_margin(self, lifetime_s: float) -> timedelta:
+        """Log in early when little of a token's lifetime is left (A.5: < 1 day, or < 10 % of a short lifetime);
+        a token lives ~60 days and is reused across runs (``reuse_tokens``), so a planned tick costs no login."""
+        return timedelta(seconds=min(86400.0, 0.1 * lifetime_s))
 
     # ------------------------------------------------------------ contract
-    async def authenticate(self) -> None:
+    async def _login(self) -> tuple[str, float]:
         c = self._credentials
         body: dict[str, Any] = {"appSecret": str(c["app_secret"]), "password": hash_password(str(c["password"]))}
         account = str(c["account"]).strip()
@@ -166,12 +152,7 @@ class SolarmanAdapter(BaseVendorAdapter):
             if exc.code in ("2101006", "2101005", "2101008"):
                 raise VendorAuthError(f"login failed: {exc.message}", vendor=VENDOR, code=exc.code) from exc
             raise
-        token, expires_in = parse_token(data)
-        self._token_expires_at = utcnow() + timedelta(seconds=expires_in)
-        self._token_lifetime_s = expires_in
-        self.tokens.set(token)
-        _TOKEN_CACHE[self._cache_key()] = (token, self._token_expires_at, expires_in)
-        log.info("solarman: authenticated account %s", self.account_identity())
+        return parse_token(data)
 
     async def _stations(self) -> list[Mapping[str, Any]]:
         page, items = 1, []

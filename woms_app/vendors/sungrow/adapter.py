@@ -104,12 +104,6 @@ class SungrowAdapter(BaseVendorAdapter):
         app = hashlib.sha256(str(self._credentials.get("appkey")).encode()).hexdigest()[:10]
         return f"{self._credentials.get('username')}@app-{app}"
 
-    def secrets(self) -> list[str]:
-        out = super().secrets()
-        if self._token:
-            out.append(self._token)
-        return out
-
     # ------------------------------------------------------------ transport
     async def _raw(self, method: str, body: Mapping[str, Any], token: Callable[[], str | None] | None) -> Any:
         c = self._credentials
@@ -136,16 +130,15 @@ class SungrowAdapter(BaseVendorAdapter):
         return await self._call_authed(lambda token_now: self._raw(method, body, token_now), what=method)
 
     # ------------------------------------------------------------ contract
-    async def authenticate(self) -> None:
+    async def _login(self) -> tuple[str, None]:
+        """A token that lives until the gateway refuses it (E00003): the vendor gives no lifetime."""
         c = self._credentials
         body = {"user_account": str(c["username"]), "user_password": str(c["password"]), "login_type": "1"}
 
         async def op() -> Any:
             return await self._raw("login", body, None)
 
-        data = await self._login_with_policy(op)
-        self.tokens.set(parse_login(data))
-        log.info("sungrow: authenticated account %s", self.account_identity())
+        return parse_login(await self._login_with_policy(op)), None
 
     async def _plant_items(self, size: int = PAGE_SIZE, first_page_only: bool = False
                            ) -> tuple[int, list[Mapping[str, Any]]]:
