@@ -33,6 +33,7 @@ from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrderPlant
 from woms_app.services import audit, quota, telemetry
+from woms_app.services.adapters import adapter_for
 from woms_app.services.sync import STALE_RUN, vendor_plan
 from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
@@ -427,7 +428,7 @@ async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionR
 
     vendor = await asyncio.to_thread(load)
     try:
-        adapter = VendorManager.for_vendor(vendor, **options)
+        adapter = adapter_for(vendor, **options)
     except VendorError as exc:
         return ConnectionResult(False, f"Credentials rejected: {exc.message}", error=type(exc).__name__)
     async with adapter:
