@@ -14,11 +14,8 @@ from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
 from woms_app.services import audit
-from woms_app.services.plants import Page
+from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE, Page
 from woms_app.services.viewer import Viewer, get_scoped, scoped
-
-MAX_PAGE_SIZE = 200
-MAX_EXPORT_ROWS = 10_000
 
 
 @dataclass

@@ -52,8 +52,9 @@ from woms_app.vendors.tokens import clear_token_cache
 
 log = logging.getLogger("woms.vendors.solarman")
 
-PAGE_SIZE = 100
-REALTIME_PAGE = 200  # the station list's largest page (2101026 beyond): power of 200 plants per call
+# page sizes of SOLARMAN's requests (what one call asks the vendor for; not the REST API's services.paging cap)
+SOLARMAN_ALERT_PAGE_SIZE = 100
+SOLARMAN_STATION_PAGE_SIZE = 200  # the station list's largest page (2101026 beyond): power of 200 plants per call
 DEVICE_CACHE_TTL = timedelta(hours=1)  # device lists are refreshed with the plant list, not every poll
 # (base url, account) → {station id: (fetched at, devices, device records)}; shared by the adapters of one account
 _DEVICE_CACHE: dict[tuple[str, str], dict[str, tuple[datetime, list[tuple[str, str]], list[NormalizedDevice]]]] = {}
@@ -158,9 +159,9 @@ class SolarmanAdapter(BaseVendorAdapter):
         page, items = 1, []
         while True:
             total_, batch = parse_station_list(
-                await self._post("/station/v1.0/list", {"page": page, "size": REALTIME_PAGE}))
+                await self._post("/station/v1.0/list", {"page": page, "size": SOLARMAN_STATION_PAGE_SIZE}))
             items.extend(batch)
-            if not batch or page * REALTIME_PAGE >= total_:
+            if not batch or page * SOLARMAN_STATION_PAGE_SIZE >= total_:
                 return items
             page += 1
 
@@ -272,7 +273,7 @@ class SolarmanAdapter(BaseVendorAdapter):
         page, out = 1, {}
         while True:
             total_, batch = parse_station_list(
-                await self._post("/station/v1.0/list", {"page": page, "size": REALTIME_PAGE}))
+                await self._post("/station/v1.0/list", {"page": page, "size": SOLARMAN_STATION_PAGE_SIZE}))
             for item in batch:
                 sid = text(item.get("id"))
                 sid = str(integer(sid)) if sid and integer(sid) is not None else sid
@@ -281,7 +282,7 @@ class SolarmanAdapter(BaseVendorAdapter):
                 reading = parse_station_power(item)
                 if reading is not None:
                     out[sid] = reading
-            if not batch or page * REALTIME_PAGE >= total_:
+            if not batch or page * SOLARMAN_STATION_PAGE_SIZE >= total_:
                 return out
             page += 1
 
@@ -291,7 +292,7 @@ class SolarmanAdapter(BaseVendorAdapter):
         page, out = 1, []
         while True:
             body = {"stationId": integer(sid), "startTime": start_day, "endTime": end_day,
-                    "page": page, "size": PAGE_SIZE}
+                    "page": page, "size": SOLARMAN_ALERT_PAGE_SIZE}
             if self._alert_v2:
                 try:
                     data = await self._post("/station/v1.0/alertV2", body)
@@ -305,7 +306,7 @@ class SolarmanAdapter(BaseVendorAdapter):
                 batch = parse_alerts_v1(data, sid)
             out.extend(batch)
             total_ = integer(data.get("total")) or 0
-            if not batch or page * PAGE_SIZE >= total_:
+            if not batch or page * SOLARMAN_ALERT_PAGE_SIZE >= total_:
                 return out
             page += 1
 

@@ -45,7 +45,9 @@ from woms_app.vendors.sungrow.parsers import (
 
 log = logging.getLogger("woms.vendors.sungrow")
 
-PAGE_SIZE = 100
+# page size of Sungrow's list requests (plants, devices, faults): what one call asks the gateway for; not the
+# REST API's services.paging cap
+SUNGROW_PAGE_SIZE = 100
 MINUTE_WINDOW = timedelta(hours=3)
 WINDOW_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M")  # getFaultAlarmInfo startTime/endTime: try in order
 
@@ -140,7 +142,7 @@ class SungrowAdapter(BaseVendorAdapter):
 
         return parse_login(await self._login_with_policy(op)), None
 
-    async def _plant_items(self, size: int = PAGE_SIZE, first_page_only: bool = False
+    async def _plant_items(self, size: int = SUNGROW_PAGE_SIZE, first_page_only: bool = False
                            ) -> tuple[int, list[Mapping[str, Any]]]:
         page, items = 1, []
         while True:
@@ -153,11 +155,11 @@ class SungrowAdapter(BaseVendorAdapter):
     async def _device_pages(self, method: str, body: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
         page, out = 1, []
         while True:
-            data = await self._post(method, {**body, "curPage": page, "size": PAGE_SIZE})
+            data = await self._post(method, {**body, "curPage": page, "size": SUNGROW_PAGE_SIZE})
             total_, batch = parse_device_list(data)
             out.extend(batch)
             self._device_rows.extend(parse_devices(data))
-            if not batch or page * PAGE_SIZE >= total_:
+            if not batch or page * SUNGROW_PAGE_SIZE >= total_:
                 return out
             page += 1
 
@@ -289,7 +291,7 @@ class SungrowAdapter(BaseVendorAdapter):
         for ws, we in month_windows(first, last):
             page = 1
             while True:
-                body = {"curPage": page, "size": PAGE_SIZE,
+                body = {"curPage": page, "size": SUNGROW_PAGE_SIZE,
                         "startTime": ws.strftime(self._window_format), "endTime": we.strftime(self._window_format),
                         "process_status": "999", "fault_type": "1,2,3,4"}
                 try:
@@ -305,7 +307,7 @@ class SungrowAdapter(BaseVendorAdapter):
                             a.status == "ACTIVE" or (a.started_at and a.started_at >= since)
                             or (a.resolved_at and a.resolved_at >= since)):
                         out[a.external_id] = a
-                if not batch or page * PAGE_SIZE >= total_:
+                if not batch or page * SUNGROW_PAGE_SIZE >= total_:
                     break
                 page += 1
         return sorted(out.values(), key=lambda a: (a.started_at or since, a.external_id))
