@@ -43,7 +43,7 @@ async def measure_costs() -> dict:
     from woms_app.emulator.state import Config
     from woms_app.vendors import VendorManager
     from woms_app.vendors.metering import meter
-    from woms_app.vendors.solarman import reset_caches
+    from woms_app.vendors.solarman.adapter import reset_caches
 
     reset_caches()
     app = create_app(Config(seed=42, plants_per_account=PLANTS))

@@ -67,7 +67,7 @@ def run(plants: int = 2000, latency_ms: float = 100.0, incremental: bool = True,
     from woms_app.models import Plant, Vendor
     from woms_app.models.enums import SyncKind, SyncStatus
     from woms_app.vendors.limiter import reset_limiters
-    from woms_app.vendors.solarman import reset_caches
+    from woms_app.vendors.solarman.adapter import reset_caches
 
     limit = f"{LIMIT[0]}/{LIMIT[1]:g}"
     with emulator_process(plants, latency_ms, solarman_limit=limit) as emu, scratch_databases("sqlite") as dbs:

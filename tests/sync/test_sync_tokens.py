@@ -17,6 +17,7 @@ from tests.sync.conftest import point_vendors_at, snapshot
 from woms_app.core import clock
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import SyncStatus, Vendor, VendorStatus
+from woms_app.services.adapters import adapter_for
 from woms_app.services.seed import seed_demo
 from woms_app.services.sync import sync_vendor
 from woms_app.vendors import VendorManager
@@ -83,7 +84,7 @@ async def clean_then_faulted(vendors, live, tmp_path, vendor, config, progress=N
     result = await sync_vendor(ids[vendor], progress=progress)
     st = account_stats(live, vendor)
     with main_session(SYSTEM_CONTEXT) as s:
-        a = VendorManager.for_vendor(s.get(Vendor, ids[vendor]))  # the account's shared limiter, no request
+        a = adapter_for(s.get(Vendor, ids[vendor]))  # the account's shared limiter, no request
     st["client_max_in_flight"] = a.limiter.max_in_flight
     await a.aclose()
     return expected, clean, snapshot(), result, ids[vendor], st

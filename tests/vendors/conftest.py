@@ -21,7 +21,7 @@ from woms_app.emulator.app import create_app
 from woms_app.emulator.demo import demo_vendor_accounts
 from woms_app.emulator.state import Config
 from woms_app.vendors.limiter import reset_limiters
-from woms_app.vendors.solarman import reset_caches
+from woms_app.vendors.solarman.adapter import reset_caches
 
 
 class LiveEmulator:

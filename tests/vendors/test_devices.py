@@ -10,9 +10,9 @@ from sqlmodel import select
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Plant, PlantDevice
 from woms_app.vendors.base import NormalizedDevice
-from woms_app.vendors.solarman import parse_devices as solarman_devices
-from woms_app.vendors.sungrow import devices_of_plants
-from woms_app.vendors.sungrow import parse_devices as sungrow_devices
+from woms_app.vendors.solarman.parsers import parse_devices as solarman_devices
+from woms_app.vendors.sungrow.parsers import devices_of_plants
+from woms_app.vendors.sungrow.parsers import parse_devices as sungrow_devices
 
 SOLARMAN_A67 = {
     "code": None, "msg": None, "success": True, "requestId": "c05d2b8e7f164a9d", "total": 3,

@@ -13,11 +13,12 @@ import pytest
 from woms_app.emulator.app import create_app
 from woms_app.emulator.fleet import SUNGROW_DEMO_ACCOUNT
 from woms_app.emulator.state import Config
-from woms_app.vendors import solarman as sm
-from woms_app.vendors import sungrow as sg
 from woms_app.vendors.errors import VendorAuthError, VendorBadResponse, VendorTokenExpired
-from woms_app.vendors.http import check_solarman, check_sungrow
 from woms_app.vendors.parsing import zone
+from woms_app.vendors.solarman import parsers as sm
+from woms_app.vendors.solarman.envelope import check_solarman
+from woms_app.vendors.sungrow import parsers as sg
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _ROOT = Path(__file__).resolve().parents[2]

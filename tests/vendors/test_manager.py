@@ -1,14 +1,13 @@
-"""VendorManager: registry, for_vendor(row), types() for the UI, build() before a row exists."""
+"""VendorManager: registry, from_config(config), types() for the UI, build() before a vendor is stored."""
 from __future__ import annotations
 
 import pytest
 
-from woms_app.core.security import encrypt_json
 from woms_app.emulator.demo import demo_vendor_accounts
-from woms_app.models.vendor import Vendor
-from woms_app.vendors import Budget, UnknownVendorType, VendorAuthError, VendorManager
-from woms_app.vendors.solarman import SolarmanAdapter
-from woms_app.vendors.sungrow import SungrowAdapter
+from woms_app.vendors import Budget, UnknownVendorType, VendorManager
+from woms_app.vendors.config import VendorConfig
+from woms_app.vendors.solarman.adapter import SolarmanAdapter
+from woms_app.vendors.sungrow.adapter import SungrowAdapter
 
 
 def test_types_lists_labels_and_credential_fields():
@@ -20,31 +19,23 @@ def test_types_lists_labels_and_credential_fields():
     assert types["solarman"].default_budget == Budget(270, 10.0, 8)
 
 
-def test_for_vendor_builds_from_row_with_decrypted_credentials_and_budget():
+def test_from_config_builds_with_the_config_credentials_and_budget():
     acc = demo_vendor_accounts("http://127.0.0.1:8090")[1]
-    row = Vendor(org_id=1, name=acc["name"], vendor_type="sungrow", base_url=acc["base_url"],
-                 credentials_encrypted=encrypt_json(acc["credentials"]), rate_limit_requests=12,
-                 rate_limit_window_s=2.0, max_concurrency=3)
-    a = VendorManager.for_vendor(row)
+    config = VendorConfig(id=7, vendor_type="sungrow", base_url=acc["base_url"], credentials=acc["credentials"],
+                          budget=Budget(12, 2.0, 3))
+    a = VendorManager.from_config(config)
     assert isinstance(a, SungrowAdapter)
     assert a.base_url == "http://127.0.0.1:8090/sungrow"
     assert a.budget == Budget(12, 2.0, 3) and a.limiter.budget == Budget(12, 2.0, 3)
     assert acc["credentials"]["password"] not in repr(a)
+    assert all(acc["credentials"][f] not in repr(config) for f in SungrowAdapter.secret_fields)  # secrets hidden
 
 
 def test_unknown_type_is_a_clear_error():
-    row = Vendor(org_id=1, name="x", vendor_type="huawei", base_url="http://x", credentials_encrypted="zz")
+    config = VendorConfig(id=None, vendor_type="huawei", base_url="http://x", credentials={}, budget=Budget(1, 1, 1))
     with pytest.raises(UnknownVendorType) as info:
-        VendorManager.for_vendor(row)
+        VendorManager.from_config(config)
     assert "huawei" in str(info.value) and "solarman" in str(info.value)
-
-
-def test_row_without_or_with_undecryptable_credentials():
-    with pytest.raises(VendorAuthError):
-        VendorManager.for_vendor(Vendor(org_id=1, name="x", vendor_type="solarman", base_url="http://x"))
-    with pytest.raises(VendorAuthError):
-        VendorManager.for_vendor(Vendor(org_id=1, name="x", vendor_type="solarman", base_url="http://x",
-                                        credentials_encrypted="not-a-fernet-token"))
 
 
 def test_build_from_plain_values_and_demo_contract():

@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from woms_app.vendors import VendorBadResponse, VendorManager, VendorRateLimited
-from woms_app.vendors import solarman as sm
-from woms_app.vendors import sungrow as sg
-from woms_app.vendors.http import check_solarman, check_sungrow
 from woms_app.vendors.metering import meter
+from woms_app.vendors.solarman import parsers as sm
+from woms_app.vendors.solarman.adapter import reset_caches
+from woms_app.vendors.solarman.envelope import check_solarman
+from woms_app.vendors.sungrow import parsers as sg
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -126,7 +128,7 @@ async def test_fleet_power_costs_one_call_per_200_plants(live):
 
 async def test_device_lists_are_reused_across_runs_of_one_account(live):
     """A second adapter of the same account (the next sync run) does not list the devices again."""
-    sm._DEVICE_CACHE.clear()
+    reset_caches(tokens=False)  # the device lists only
     async with make(live, "solarman") as a:
         plants = await a.list_plants()
     async with make(live, "solarman") as b:

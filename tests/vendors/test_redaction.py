@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from woms_app.vendors import VendorError, VendorManager
-from woms_app.vendors.http import check_solarman, check_sungrow
-from woms_app.vendors.solarman import hash_password
+from woms_app.vendors.solarman.adapter import hash_password
+from woms_app.vendors.solarman.envelope import check_solarman
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
 pytestmark = pytest.mark.asyncio
 VENDORS = ["solarman", "sungrow"]

@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from woms_app.vendors import VendorManager, VendorRateLimited
 from woms_app.vendors.errors import VendorTokenExpired
-from woms_app.vendors.http import call_with_policy, check_solarman, check_sungrow
+from woms_app.vendors.http import call_with_policy
 from woms_app.vendors.limiter import reset_limiters
-from woms_app.vendors.solarman import reset_caches
+from woms_app.vendors.solarman.adapter import reset_caches
+from woms_app.vendors.solarman.envelope import check_solarman
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
 ACCOUNT = {"solarman": "solarman:sunrise", "sungrow": "sungrow:helios"}
 VENDORS = ["solarman", "sungrow"]

@@ -8,8 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from woms_app.vendors import solarman as sm
-from woms_app.vendors import sungrow as sg
 from woms_app.vendors.errors import (
     VendorAuthError,
     VendorBadResponse,
@@ -19,9 +17,13 @@ from woms_app.vendors.errors import (
     VendorTokenExpired,
     VendorUnavailable,
 )
-from woms_app.vendors.http import check_solarman, check_sungrow, request_json
+from woms_app.vendors.http import request_json
 from woms_app.vendors.limiter import Budget, RequestLimiter
 from woms_app.vendors.parsing import ZoneError, gmt_offset_minutes, resolve_zone, zone
+from woms_app.vendors.solarman import parsers as sm
+from woms_app.vendors.solarman.envelope import check_solarman
+from woms_app.vendors.sungrow import parsers as sg
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
 JAN, JUL = datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12)
 

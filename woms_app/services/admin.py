@@ -17,15 +17,8 @@ from woms_app.models.enums import AccountType
 from woms_app.models.ops import AuditLog
 from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
-from woms_app.services.plants import Page
+from woms_app.services.paging import Page, check_page
 from woms_app.services.viewer import Viewer, require_superadmin
-
-MAX_PAGE_SIZE = 200
-
-
-def _check_page(page: int, page_size: int) -> None:
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page must be ≥ 1 and page_size 1–{MAX_PAGE_SIZE}", field="page")
 
 
 @dataclass
@@ -64,7 +57,7 @@ def list_accounts(session: Session, viewer: Viewer, *, search: str = "", role: s
                   active: bool | None = None, page: int = 1, page_size: int = 25) -> Page:
     """Accounts with their organization name; never the password hash. Items: (Account, org name | None)."""
     require_superadmin(viewer)
-    _check_page(page, page_size)
+    check_page(page, page_size)
     stmt = select(Account, Organization.name).outerjoin(Organization, Organization.id == Account.org_id)
     if search.strip():
         q = search.strip().lower()
@@ -120,7 +113,7 @@ def list_audit(session: Session, viewer: Viewer, flt: AuditFilter | None = None,
                page_size: int = 50) -> Page:
     """The audit log, newest first. Items: (AuditLog, organization name | None)."""
     require_superadmin(viewer)
-    _check_page(page, page_size)
+    check_page(page, page_size)
     flt = flt or AuditFilter()
     stmt = select(AuditLog, Organization.name).outerjoin(Organization, Organization.id == AuditLog.org_id)
     if flt.who:

@@ -21,11 +21,9 @@ from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
 from woms_app.services import audit
-from woms_app.services.plants import Page
+from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE, Page
 from woms_app.services.viewer import Viewer, get_scoped, require_write_org, require_writer, scoped
 
-MAX_PAGE_SIZE = 200
-MAX_EXPORT_ROWS = 10_000
 ACK_NOTE_MAX = 500
 #: the severities that raise a toast on every open page of the people who may see the alert
 TOAST_SEVERITIES = (AlertSeverity.CRITICAL, AlertSeverity.MAJOR)

@@ -28,6 +28,7 @@ from woms_app.models.telemetry import PlantDailyKpi
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderPlant
 from woms_app.services import audit
+from woms_app.services.paging import Page, check_page
 from woms_app.services.viewer import Viewer, get_scoped, scoped
 
 SORTS = {
@@ -40,7 +41,6 @@ SORTS = {
     "yield": Plant.kpi_yield_kwh_kwp,
 }
 YESTERDAY_SORTS = {"pr", "yield"}
-MAX_PAGE_SIZE = 200
 
 
 def local_yesterday(tz: str, now: datetime | None = None) -> date:
@@ -94,19 +94,12 @@ def refresh_latest_kpis(plant_ids: Iterable[int]) -> int:
     return changed
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-
-
 def list_plants(session: Session, viewer: Viewer, *, search: str = "", sort: str = "name", descending: bool = False,
                 page: int = 1, page_size: int = 25, org_id: int | None = None, vendor_id: int | None = None) -> Page:
     """Items: (Plant, organization name). ``org_id``/``vendor_id`` narrow the viewer's scope, never widen it."""
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page must be ≥ 1 and page_size 1–{MAX_PAGE_SIZE}", field="page")
+    check_page(page, page_size)
     stmt = scoped(select(Plant, Organization.name).join(Organization, Organization.id == Plant.org_id), viewer, Plant)
     if search.strip():
         stmt = stmt.where(sa.func.lower(Plant.name).contains(search.strip().lower(), autoescape=True))

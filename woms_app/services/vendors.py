@@ -33,11 +33,11 @@ from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrderPlant
 from woms_app.services import audit, quota, telemetry
+from woms_app.services.adapters import adapter_for
+from woms_app.services.paging import Page, check_page
 from woms_app.services.sync import STALE_RUN, vendor_plan
 from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
-
-MAX_PAGE_SIZE = 200
 
 
 @dataclass
@@ -94,12 +94,6 @@ class VendorInput:
     quota_period: str | None = None  # year | month | day
 
 
-@dataclass
-class Page:
-    items: list[VendorView]
-    total: int
-
-
 def require_vendor_access(viewer: Viewer) -> None:
     if viewer.is_govt:
         raise Forbidden("Vendor integrations are not available to government observers")
@@ -150,8 +144,7 @@ def _views(session: Session, rows: list[tuple[Vendor, str]]) -> list[VendorView]
 def list_vendors(session: Session, viewer: Viewer, *, page: int = 1, page_size: int = 50,
                  org_id: int | None = None) -> Page:
     require_vendor_access(viewer)
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page must be ≥ 1 and page_size 1–{MAX_PAGE_SIZE}", field="page")
+    check_page(page, page_size)
     stmt = (select(Vendor, Organization.name).join(Organization, Organization.id == Vendor.org_id)
             .where(org_filter(viewer, Vendor.org_id)))
     if org_id is not None:
@@ -427,7 +420,7 @@ async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionR
 
     vendor = await asyncio.to_thread(load)
     try:
-        adapter = VendorManager.for_vendor(vendor, **options)
+        adapter = adapter_for(vendor, **options)
     except VendorError as exc:
         return ConnectionResult(False, f"Credentials rejected: {exc.message}", error=type(exc).__name__)
     async with adapter:
@@ -470,7 +463,7 @@ def _delete_telemetry(plant_ids: list[int], viewer: Viewer) -> None:
                 t.execute(sa.delete(table).where(table.c.plant_id.in_(plant_ids)))
 
 
-__all__ = ["VendorView", "VendorInput", "Page", "list_vendors", "get_vendor", "create_vendor", "update_vendor",
+__all__ = ["VendorView", "VendorInput", "list_vendors", "get_vendor", "create_vendor", "update_vendor",
            "delete_vendor", "check_vendor", "check_connection", "vendor_types", "require_vendor_access"]
 
 

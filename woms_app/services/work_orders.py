@@ -25,7 +25,7 @@ from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
 from woms_app.services import audit
-from woms_app.services.plants import Page
+from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE, Page
 from woms_app.services.viewer import (
     Viewer,
     can_see_org,
@@ -47,8 +47,6 @@ TITLE_MIN, TITLE_MAX = 3, 200
 DESCRIPTION_MAX = 5000
 NOTE_MAX = 500
 MAX_PLANTS = 100
-MAX_PAGE_SIZE = 200
-MAX_EXPORT_ROWS = 10_000
 
 
 # ---------------------------------------------------------------- views (plain data for API and state)
@@ -599,7 +597,7 @@ def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
 
 
 __all__ = [
-    "TRANSITIONS", "Draft", "HistoryEntry", "LinkedAlert", "Page", "PlantLink", "PlantOption",
+    "TRANSITIONS", "Draft", "HistoryEntry", "LinkedAlert", "PlantLink", "PlantOption",
     "WorkOrderDetail", "WorkOrderSummary", "active_work_order_of_plant", "assign_plant", "busy_message",
     "change_status", "create_work_order", "deactivate_plant", "detail_after_write", "draft_from_alert",
     "get_work_order", "list_work_orders", "parse_priority", "parse_status", "plant_options",

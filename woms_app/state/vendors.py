@@ -16,6 +16,7 @@ from woms_app.core.ids import require_id
 from woms_app.models.enums import VendorStatus
 from woms_app.services import sync as sync_service
 from woms_app.services import vendors as svc
+from woms_app.services.paging import MAX_PAGE_SIZE
 from woms_app.state.base import AuthState
 from woms_app.state.helpers import fmt_time
 from woms_app.state.live import changed_topics
@@ -142,7 +143,7 @@ class VendorsState(AuthState):
     def _query(self) -> None:
         viewer = self._require_viewer()
         with main_session() as session:
-            result = svc.list_vendors(session, viewer, page=1, page_size=svc.MAX_PAGE_SIZE)
+            result = svc.list_vendors(session, viewer, page=1, page_size=MAX_PAGE_SIZE)
             quotas = svc.quota_views(session, viewer)
             if not self.type_options:
                 types = svc.vendor_types()

@@ -5,12 +5,11 @@ units converted once (kW, kWp, V, A, °C, W/m²) and every instant an aware UTC 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
@@ -20,11 +19,11 @@ from woms_app.vendors.errors import (
     VendorError,
     VendorRateLimited,
     VendorTokenExpired,
-    VendorUnavailable,
 )
 from woms_app.vendors.http import call_with_policy
 from woms_app.vendors.limiter import Budget, RequestLimiter, shared_limiter
 from woms_app.vendors.netguard import vendor_client
+from woms_app.vendors.tokens import TokenKeeper, cache_token, cached_token
 
 log = logging.getLogger("woms.vendors")
 T = TypeVar("T")
@@ -125,82 +124,11 @@ class VendorTypeInfo:
     default_base_url: str
 
 
-class TokenKeeper:
-    """The session token of one adapter, with a generation number per token and one login at a time.
-
-    Every request reads ``current()`` inside its budget slot and remembers the generation it sent.
-    When the vendor rejects it, ``refresh(sent_generation)`` logs in only if that generation is still
-    the current one; a call whose token was already replaced (by another call's login) just retries.
-    So a token that dies under N calls in flight costs one login, shared by all of them (single flight).
-
-    A login whose token is rejected before any call succeeded with it is "dead on arrival"; after
-    ``MAX_DEAD_LOGINS`` such logins in a row the keeper stops logging in and raises
-    ``VendorUnavailable`` (the vendor revokes every fresh token — another client on the account?),
-    never an auth error: the credentials were accepted each time.
-    """
-
-    MAX_DEAD_LOGINS = 3
-
-    def __init__(self, vendor: str) -> None:
-        self.vendor = vendor
-        self.token: str | None = None
-        self.generation = 0
-        self.logins = 0  # logins performed through refresh() and set()
-        self._ok_in_generation = 0
-        self._dead_streak = 0
-        self._dead_generation = -1  # the vendor rejected this generation: new calls wait for its successor
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: object | None = None
-
-    def current(self) -> tuple[str | None, int]:
-        return self.token, self.generation
-
-    def set(self, token: str) -> None:
-        """A login succeeded: the new token is current."""
-        self.token = token
-        self.generation += 1
-        self.logins += 1
-        self._ok_in_generation = 0
-
-    def rejected(self, generation: int) -> None:
-        """The vendor refused a call sent with ``generation``."""
-        if generation == self.generation:
-            self._dead_generation = generation
-
-    @property
-    def current_is_dead(self) -> bool:
-        return self.token is None or self._dead_generation == self.generation
-
-    def succeeded(self, generation: int) -> None:
-        if generation == self.generation:
-            self._ok_in_generation += 1
-            self._dead_streak = 0
-
-    def _get_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
-
-    async def refresh(self, seen_generation: int, login: Callable[[], Awaitable[None]]) -> bool:
-        """Log in unless the token of ``seen_generation`` was already replaced. True when this call logged in."""
-        async with self._get_lock():
-            if self.token is not None and self.generation != seen_generation:
-                return False  # another call already logged in: retry with the current token
-            if self.token is not None and self._ok_in_generation == 0:
-                self._dead_streak += 1
-                if self._dead_streak >= self.MAX_DEAD_LOGINS:
-                    raise VendorUnavailable(
-                        f"the vendor rejected {self._dead_streak} fresh session tokens in a row before any "
-                        "call succeeded (is another client logging in to this account?)", vendor=self.vendor)
-            await login()
-            return True
-
-
 class BaseVendorAdapter(ABC):
     """Abstract async adapter. One instance per vendor account; share one ``httpx.AsyncClient``.
 
-    Subclasses set the class attributes and implement the four data methods. All network goes through
+    Subclasses set the class attributes and implement the login call (``_login``) and the four data methods;
+    the token plumbing is here, written once (``tokens.TokenKeeper``). All network goes through
     ``woms_app.vendors.http`` (timeouts, limiter, error translation).
     """
 
@@ -213,6 +141,8 @@ class BaseVendorAdapter(ABC):
     default_budget: ClassVar[Budget] = Budget(10, 1.0, 4)
     # seconds of the vendor limit behind each rate-limit code: a back-off lasts at least one of them
     rate_windows: ClassVar[Mapping[str, float]] = {}
+    # keep the account's token across adapters (runs) in ``tokens``' cache: for tokens that live for weeks
+    reuse_tokens: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -252,8 +182,11 @@ class BaseVendorAdapter(ABC):
         return ""
 
     def secrets(self) -> list[str]:
-        """Every secret string this adapter holds (for log/exception scrubbing)."""
-        return [str(self._credentials[f]) for f in self.secret_fields if self._credentials.get(f)]
+        """Every secret string this adapter holds (for log/exception scrubbing), the session token included."""
+        out = [str(self._credentials[f]) for f in self.secret_fields if self._credentials.get(f)]
+        if self._token:
+            out.append(self._token)
+        return out
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} account={self.account_identity()!r} credentials=***>"
@@ -281,9 +214,34 @@ class BaseVendorAdapter(ABC):
                                       rate_limit_retries=self.rate_limit_retries,
                                       rate_window_s=self.rate_window_s, on_rate_limited=self.limiter.hold)
 
+    # ---------------------------------------------------------------- session token
+    def refresh_margin(self, lifetime_s: float) -> timedelta | None:
+        """The adapter's expiry rule: a token with at most this much of its lifetime left is replaced before
+        the next call. None (the default): a token is used until the vendor refuses it."""
+        return None
+
+    def _token_cache_key(self) -> tuple[str, str, str]:
+        return (self.vendor_type, self.base_url, self.account_identity())
+
+    async def authenticate(self) -> None:
+        """Log in (or re-login) and keep the session token. Raises VendorAuthError on bad credentials."""
+        token, lifetime_s = await self._login()
+        self.tokens.set(token, lifetime_s)
+        if self.reuse_tokens and (cached := self.tokens.cached()) is not None:
+            cache_token(self._token_cache_key(), cached)
+        logging.getLogger(f"woms.vendors.{self.vendor_type}").info(
+            "%s: authenticated account %s", self.vendor_type, self.account_identity())
+
     async def _ensure_token(self) -> None:
-        """Before a call: log in when there is no token, or wait for the login that replaces a token the
-        vendor already refused (single flight), instead of sending it. Adapters may refresh early."""
+        """Before a call: log in when there is no token, or early when the expiry rule says so, or wait for the
+        login that replaces a token the vendor already refused (single flight), instead of sending it. With
+        ``reuse_tokens`` a token of an earlier run of the same account is taken up first, so a planned tick
+        costs no login."""
+        if self.reuse_tokens and self._token is None and (cached := cached_token(self._token_cache_key())) is not None:
+            self.tokens.set(cached.token, cached.lifetime_s, expires_at=cached.expires_at)
+        if self.tokens.expiring(self.refresh_margin):
+            await self.tokens.refresh(self.tokens.generation, self.authenticate)
+            return
         if self.tokens.current_is_dead:
             await self.tokens.refresh(self.tokens.generation, self.authenticate)
 
@@ -334,8 +292,9 @@ class BaseVendorAdapter(ABC):
 
     # ---------------------------------------------------------------- contract
     @abstractmethod
-    async def authenticate(self) -> None:
-        """Log in (or re-login) and keep the session token. Raises VendorAuthError on bad credentials."""
+    async def _login(self) -> tuple[str, float | None]:
+        """The login call (through ``_login_with_policy``): the session token and its lifetime in seconds (None
+        when the vendor gives none). Raises VendorAuthError on bad credentials."""
 
     @abstractmethod
     async def list_plants(self) -> list[NormalizedPlant]:

@@ -1,14 +1,14 @@
-"""The one place where HTTP and vendor envelopes become the vendor error tree.
+"""The one place where HTTP becomes the vendor error tree (vendor-neutral; each vendor's envelope and its
+error codes live in its package: ``solarman.envelope``, ``sungrow.envelope``).
 
 * ``request_json`` — one HTTP call: budget slot, explicit timeout, httpx exceptions and HTTP statuses
   translated, body decoded as JSON (non-JSON → ``VendorBadResponse``).
-* ``check_solarman`` / ``check_sungrow`` — envelope checks: vendor error codes → error classes.
 * ``call_with_policy`` — the retry policy around one logical call: an expired token re-authenticates
-  (single flight, see ``base.TokenKeeper``) and retries with the current token — never a credentials
+  (single flight, see ``tokens.TokenKeeper``) and retries with the current token — never a credentials
   failure by itself; a rate limit backs off at least one full window of the vendor's limit (or the
   server's Retry-After, if longer) and retries while the call's back-off time lasts; a transient outage
   retries once after a short pause. Everything else is raised as is.
-* ``scrub`` — removes secrets from any text before it reaches a log line or an exception.
+* ``scrub`` / ``wrap_error`` — remove secrets from any text before it reaches a log line or an exception.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -128,93 +127,10 @@ async def request_json(
     return body, retry_after
 
 
-# ---------------------------------------------------------------- SOLARMAN envelope
-SOLARMAN_TOKEN_CODES = {"2101019", "2101017"}
-SOLARMAN_AUTH_CODES = {"2101018", "2101020", "2101021", "2101025", "2101003"}
-SOLARMAN_NOT_SUPPORTED = {"2101022", "2101023"}
-SOLARMAN_RATE_CODES = {"2101002": 10.0, "2101009": 86400.0, "2101010": 86400.0}
-SOLARMAN_UNAVAILABLE = {"3201001", "3501004", "2104001", "2104002", "2104003"}
-
-
-def _wrap(exc_cls: type[VendorError], message: str, vendor: str, code: str | None,
-          secrets: Iterable[str]) -> VendorError:
+def wrap_error(exc_cls: type[VendorError], message: str, vendor: str, code: str | None,
+               secrets: Iterable[str]) -> VendorError:
+    """An error of an envelope's class with the vendor's message scrubbed of ``secrets``."""
     return exc_cls(scrub(message, secrets), vendor=vendor, code=code)
-
-
-def check_solarman(body: Mapping[str, Any], retry_after: float | None = None,
-                   secrets: Iterable[str] = ()) -> Mapping[str, Any]:
-    """Raise the matching error for a ``success:false`` SOLARMAN envelope (HTTP 200); return the body."""
-    vendor = "solarman"
-    success = body.get("success")
-    code = body.get("code")
-    code_s = str(code).strip() if code is not None else None
-    if success is True or (success is None and code_s in (None, "", "1000000") and "msg" in body):
-        return body
-    if success is None:
-        raise VendorBadResponse("SOLARMAN envelope without a success flag", vendor=vendor)
-    msg = str(body.get("msg") or "request failed")
-    if code_s in SOLARMAN_TOKEN_CODES:
-        raise _wrap(VendorTokenExpired, msg, vendor, code_s, secrets)
-    if code_s in SOLARMAN_AUTH_CODES:
-        raise _wrap(VendorAuthError, msg, vendor, code_s, secrets)
-    if code_s in SOLARMAN_NOT_SUPPORTED:
-        raise _wrap(VendorNotSupported, msg, vendor, code_s, secrets)
-    if code_s in SOLARMAN_RATE_CODES:
-        ra = retry_after if retry_after is not None else SOLARMAN_RATE_CODES[code_s]
-        raise VendorRateLimited(scrub(msg, secrets), retry_after=ra, vendor=vendor, code=code_s)
-    if code_s in SOLARMAN_UNAVAILABLE:
-        raise _wrap(VendorUnavailable, msg, vendor, code_s, secrets)
-    raise _wrap(VendorBadResponse, msg, vendor, code_s, secrets)
-
-
-# ---------------------------------------------------------------- Sungrow envelope
-SUNGROW_TOKEN_CODES = {"E00003", "002"}
-# E900 "unauthorised access": a wrong access key (x-access-key) or an app not granted the API family, which
-# only new credentials fix; E00002 and E904–E914: the app's key / encryption headers are refused.
-SUNGROW_AUTH_CODES = {"E00000", "001", "E00001", "E00002", "E900", "E918", "E919", "003",
-                      *(f"E9{n:02d}" for n in range(4, 15))}
-SUNGROW_NOT_SUPPORTED = {"E902", "E996"}
-SUNGROW_UNAVAILABLE = {"-1", "000", "011", "E994", "E997"}
-SUNGROW_RATE_CODES = {"E901": 1.0, "E903": 60.0, "E916": 60.0, "E999": None, "E998": None}  # None: to the period end
-
-
-def _seconds_to_next_hour(now: datetime | None = None) -> float:
-    now = now or datetime.now(UTC)
-    nxt = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    return (nxt - now).total_seconds()
-
-
-def _seconds_to_next_month(now: datetime | None = None) -> float:
-    now = now or datetime.now(UTC)
-    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
-    return (datetime(year, month, 1, tzinfo=UTC) - now).total_seconds()
-
-
-def check_sungrow(body: Mapping[str, Any], retry_after: float | None = None, secrets: Iterable[str] = ()) -> Any:
-    """Raise the matching error for a Sungrow envelope whose ``result_code`` is not ``"1"``;
-    return ``result_data``."""
-    vendor = "sungrow"
-    if "result_code" not in body:
-        raise VendorBadResponse("Sungrow envelope without result_code", vendor=vendor)
-    code = str(body.get("result_code")).strip()
-    if code == "1":
-        return body.get("result_data")
-    msg = str(body.get("result_msg") or "request failed")
-    if code in SUNGROW_TOKEN_CODES:
-        raise _wrap(VendorTokenExpired, msg, vendor, code, secrets)
-    if code in SUNGROW_AUTH_CODES:
-        raise _wrap(VendorAuthError, msg, vendor, code, secrets)
-    if code in SUNGROW_NOT_SUPPORTED:
-        raise _wrap(VendorNotSupported, msg, vendor, code, secrets)
-    if code in SUNGROW_RATE_CODES:
-        default = SUNGROW_RATE_CODES[code]
-        if default is None:
-            default = _seconds_to_next_hour() if code == "E999" else _seconds_to_next_month()
-        ra = retry_after if retry_after is not None else default
-        raise VendorRateLimited(scrub(msg, secrets), retry_after=ra, vendor=vendor, code=code)
-    if code in SUNGROW_UNAVAILABLE:
-        raise _wrap(VendorUnavailable, msg, vendor, code, secrets)
-    raise _wrap(VendorBadResponse, msg, vendor, code, secrets)
 
 
 # ---------------------------------------------------------------- retry policy

@@ -1,23 +1,23 @@
 """VendorManager: the registry of adapters keyed by ``vendor_type`` and the factory the services use.
 
-Adding a vendor = one module with a ``BaseVendorAdapter`` subclass + one ``VendorManager.register`` line.
+Adding a vendor = one package with a ``BaseVendorAdapter`` subclass + one ``VendorManager.register`` line.
+The manager knows no table: the services turn a ``Vendor`` row into a plain ``VendorConfig``
+(``services.adapters.vendor_config``) and call ``from_config``.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from woms_app.vendors import metering
 from woms_app.vendors.base import BaseVendorAdapter, VendorTypeInfo
-from woms_app.vendors.errors import UnknownVendorType, VendorAuthError
+from woms_app.vendors.config import VendorConfig
+from woms_app.vendors.errors import UnknownVendorType
 from woms_app.vendors.limiter import Budget
-from woms_app.vendors.solarman import SolarmanAdapter
-from woms_app.vendors.sungrow import SungrowAdapter
-
-if TYPE_CHECKING:  # pragma: no cover
-    from woms_app.models.vendor import Vendor
+from woms_app.vendors.solarman.adapter import SolarmanAdapter
+from woms_app.vendors.sungrow.adapter import SungrowAdapter
 
 
 class VendorManager:
@@ -68,7 +68,7 @@ class VendorManager:
         client: httpx.AsyncClient | None = None,
         **options: Any,
     ) -> BaseVendorAdapter:
-        """An adapter from plain values (e.g. to validate credentials before a Vendor row exists)."""
+        """An adapter from plain values (e.g. to validate credentials before a vendor is stored)."""
         adapter_cls = cls.adapter_class(vendor_type)
         if budget is not None and not isinstance(budget, Budget):
             budget = Budget(*budget)
@@ -80,20 +80,12 @@ class VendorManager:
         return adapter
 
     @classmethod
-    def for_vendor(cls, vendor: Vendor, client: httpx.AsyncClient | None = None, **options: Any) -> BaseVendorAdapter:
-        """The adapter of a ``woms_app.models.Vendor`` row (decrypted credentials, base URL, budget)."""
-        from woms_app.core.security import decrypt_json
-
-        adapter_cls = cls.adapter_class(vendor.vendor_type)  # unknown type fails before decrypting
-        if not vendor.credentials_encrypted:
-            raise VendorAuthError("the vendor has no credentials stored", vendor=vendor.vendor_type)
-        try:
-            credentials = decrypt_json(vendor.credentials_encrypted)
-        except ValueError as exc:
-            raise VendorAuthError("stored credentials cannot be decrypted", vendor=vendor.vendor_type) from exc
-        budget = Budget(int(vendor.rate_limit_requests), float(vendor.rate_limit_window_s), int(vendor.max_concurrency))
-        return cls._metered(adapter_cls(vendor.base_url, credentials, client=client, budget=budget, **options))
-
+    def from_config(cls, config: VendorConfig, client: httpx.AsyncClient | None = None,
+                    **options: Any) -> BaseVendorAdapter:
+        """The adapter of a vendor account (decrypted credentials, base URL, budget: ``services.adapters``)."""
+        adapter_cls = cls.adapter_class(config.vendor_type)
+        return cls._metered(adapter_cls(config.base_url, config.credentials, client=client, budget=config.budget,
+                                        **options))
 
 VendorManager.register(SolarmanAdapter)
 VendorManager.register(SungrowAdapter)

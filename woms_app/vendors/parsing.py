@@ -314,6 +314,28 @@ def merge_readings(
     return out
 
 
+def combine_inverters(series: Iterable[list[tuple[datetime, dict[str, float | None]]]]
+                      ) -> list[tuple[datetime, dict[str, float | None]]]:
+    """Per instant: mean voltage, total current, mean inverter temperature, total power."""
+    per_ts: dict[datetime, list[dict[str, float | None]]] = {}
+    for frames in series:
+        seen: set[datetime] = set()
+        for ts, vals in frames:
+            if ts in seen:  # duplicate point within one device: keep the first
+                continue
+            seen.add(ts)
+            per_ts.setdefault(ts, []).append(vals)
+    out = []
+    for ts, rows in per_ts.items():
+        out.append((ts, {
+            "voltage_v": mean(r.get("voltage_v") for r in rows),
+            "current_a": total(r.get("current_a") for r in rows),
+            "inverter_temperature_c": mean(r.get("inverter_temperature_c") for r in rows),
+            "generation_power_kw": total(r.get("generation_power_kw") for r in rows),
+        }))
+    return out
+
+
 def mean(values: Iterable[float | None]) -> float | None:
     vs = [v for v in values if v is not None]
     return sum(vs) / len(vs) if vs else None

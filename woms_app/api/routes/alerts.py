@@ -13,6 +13,7 @@ from woms_app.api.deps import DB, current_viewer
 from woms_app.api.ids import AlertId
 from woms_app.models.enums import AlertSeverity, AlertStatus
 from woms_app.services import alerts as svc
+from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE
 from woms_app.services.viewer import MAX_ID, Viewer
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -50,7 +51,7 @@ def list_alerts(
     acknowledged: bool | None = Query(default=None, description="true: acknowledged only; false: not yet"),
     q: str = Query(default="", max_length=100, description="title or plant name contains"),
     page: int = Query(default=1, ge=1),
-    page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
+    page_size: int = Query(default=25, ge=1, le=MAX_PAGE_SIZE),
     format: Literal["json", "csv"] = "json",
     viewer: Viewer = Depends(current_viewer),
     session: Session = DB,
@@ -59,7 +60,7 @@ def list_alerts(
     filters = dict(severity=severity.value if severity else None, status=status.value if status else None,
                    plant_id=plant_id, org_id=org_id, acknowledged=acknowledged, search=q)
     if format == "csv":
-        result = svc.list_alerts(session, viewer, **filters, page=1, page_size=svc.MAX_EXPORT_ROWS, export=True)
+        result = svc.list_alerts(session, viewer, **filters, page=1, page_size=MAX_EXPORT_ROWS, export=True)
         return csv_response("alerts", CSV_HEADER, (
             [a.id, a.org_name, a.plant_name, a.severity, a.status, a.title, a.vendor_code, a.category, a.started_at,
              a.resolved_at, a.work_order_id, a.acknowledged_at, a.acknowledged_by, a.ack_note, a.message]

@@ -9,6 +9,7 @@ from woms_app.api.ids import PlantId
 from woms_app.models.plant import Plant
 from woms_app.services import plants as plant_service
 from woms_app.services.freshness import freshness_for
+from woms_app.services.paging import MAX_PAGE_SIZE
 from woms_app.services.telemetry import energy_today_mwh
 from woms_app.services.viewer import Viewer
 
@@ -41,7 +42,7 @@ def list_plants(
     sort: str = Query("name", description=f"one of {', '.join(plant_service.SORTS)}"),
     order: str = Query("asc", pattern="^(asc|desc)$"),
     page: int = Query(1, ge=1),
-    page_size: int = Query(25, ge=1, le=plant_service.MAX_PAGE_SIZE),
+    page_size: int = Query(25, ge=1, le=MAX_PAGE_SIZE),
     org_id: int | None = Query(None, description="narrow to one organization (within your scope)"),
     vendor_id: int | None = None,
     viewer: Viewer = Depends(current_viewer),

@@ -11,6 +11,7 @@ from woms_app.api.ids import VendorId
 from woms_app.models.enums import SyncTrigger
 from woms_app.services import sync as sync_service
 from woms_app.services import vendors as svc
+from woms_app.services.paging import MAX_PAGE_SIZE
 from woms_app.services.viewer import Viewer, require_writer
 
 router = APIRouter(prefix="/vendors", tags=["vendors"])
@@ -67,7 +68,7 @@ class SyncOut(BaseModel):
 
 @router.get("", response_model=VendorList)
 def list_vendors(viewer: Viewer = Depends(current_viewer), session: Session = DB,
-                 page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=svc.MAX_PAGE_SIZE),
+                 page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
                  org_id: int | None = None) -> VendorList:
     result = svc.list_vendors(session, viewer, page=page, page_size=page_size, org_id=org_id)
     return VendorList(items=result.items, total=result.total)

@@ -14,6 +14,7 @@ from woms_app.api.deps import DB, current_viewer
 from woms_app.api.ids import AlertId, PlantId, WorkOrderId
 from woms_app.models.enums import Priority, WorkOrderStatus
 from woms_app.services import work_orders as svc
+from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE
 from woms_app.services.viewer import MAX_ID, Viewer
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
@@ -146,7 +147,7 @@ def list_work_orders(
     org_id: int | None = Query(default=None, ge=1, le=ID_MAX),
     q: str = Query(default="", max_length=100, description="title contains, or #id"),
     page: int = Query(default=1, ge=1),
-    page_size: int = Query(default=25, ge=1, le=svc.MAX_PAGE_SIZE),
+    page_size: int = Query(default=25, ge=1, le=MAX_PAGE_SIZE),
     format: Literal["json", "csv"] = "json",
     viewer: Viewer = Depends(current_viewer),
     session: Session = DB,
@@ -155,7 +156,7 @@ def list_work_orders(
     filters = dict(status=status.value if status else None, priority=priority.value if priority else None,
                    plant_id=plant_id, org_id=org_id, search=q)
     if format == "csv":
-        result = svc.list_work_orders(session, viewer, **filters, page=1, page_size=svc.MAX_EXPORT_ROWS, export=True)
+        result = svc.list_work_orders(session, viewer, **filters, page=1, page_size=MAX_EXPORT_ROWS, export=True)
         return csv_response("work-orders", CSV_HEADER, (
             [w.id, w.org_name, w.title, w.priority, w.status, "; ".join(w.plant_names), w.created_by, w.created_at,
              w.updated_at, w.closed_at] for w in result.items))

@@ -1,6 +1,6 @@
 """Vendor sync: plants, telemetry and alerts of one vendor account, recorded as a ``sync_runs`` row.
 
-Flow (DESIGN.md §5): the adapter from ``VendorManager.for_vendor`` returns normalized records; the run upserts
+Flow (DESIGN.md §5): the adapter from ``services.adapters.adapter_for`` returns normalized records; the run upserts
 them idempotently (plants by (vendor, external id), readings by (plant, ts), alerts by (vendor, external id)),
 updates plant metrics, records the run and publishes to the change feed.
 

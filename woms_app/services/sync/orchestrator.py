@@ -27,6 +27,7 @@ from woms_app.models.enums import SyncKind, SyncStatus, SyncTrigger, VendorStatu
 from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.services import quota
+from woms_app.services.adapters import adapter_for
 from woms_app.services.sync.allowance import RunShape, _locations, run_shape, vendor_plan
 from woms_app.services.sync.run import (
     ProgressCallback,
@@ -42,7 +43,7 @@ from woms_app.services.sync.stage_classify import classify
 from woms_app.services.sync.stage_plants import sync_plants
 from woms_app.services.sync.stage_telemetry import sync_telemetry
 from woms_app.services.viewer import SYSTEM, Viewer
-from woms_app.vendors import VendorAuthError, VendorError, VendorManager
+from woms_app.vendors import VendorAuthError, VendorError
 from woms_app.vendors.metering import meter
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ async def _sync_vendor(vendor_id: int, *, viewer: Viewer, trigger: SyncTrigger, 
     vendor_status: VendorStatus | None = None
     try:
         try:
-            run.adapter = VendorManager.for_vendor(vendor, client=client, **(adapter_options or {}))
+            run.adapter = adapter_for(vendor, client=client, **(adapter_options or {}))
             await sync_plants(run)
             await sync_telemetry(run)
             await sync_alerts(run)

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from woms_app.vendors import solarman as sm
 from woms_app.vendors.errors import (
     VendorAuthError,
     VendorBadResponse,
@@ -16,10 +15,12 @@ from woms_app.vendors.errors import (
     VendorRateLimited,
     VendorTokenExpired,
 )
-from woms_app.vendors.http import check_solarman
-from woms_app.vendors.parsing import merge_readings
+from woms_app.vendors.parsing import combine_inverters, merge_readings
+from woms_app.vendors.solarman import parsers as sm
+from woms_app.vendors.solarman.adapter import hash_password
+from woms_app.vendors.solarman.envelope import check_solarman
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "solarman"
+DATA = Path(__file__).resolve().parents[2] / "data" / "solarman"
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
@@ -28,7 +29,7 @@ def body(name: str) -> dict:
 
 
 def test_password_hash_matches_document_example():
-    assert sm.hash_password("solarman123") == "b6fb8971000faab81a3d6c6f4739f1240055d04af96816d68c9f7d89d1691918"
+    assert hash_password("solarman123") == "b6fb8971000faab81a3d6c6f4739f1240055d04af96816d68c9f7d89d1691918"
 
 
 @pytest.mark.parametrize("name", ["token.json", "token_numeric_expires.json"])
@@ -149,7 +150,7 @@ def test_empty_device_history_is_empty():
 def test_combine_inverters_mean_voltage_sum_current():
     a = [(datetime(2024, 1, 1, tzinfo=UTC), {"voltage_v": 230.0, "current_a": 10.0, "generation_power_kw": 2.0})]
     b = [(datetime(2024, 1, 1, tzinfo=UTC), {"voltage_v": 232.0, "current_a": 5.0, "generation_power_kw": 1.0})]
-    (_, v), = sm.combine_inverters([a, b])
+    (_, v), = combine_inverters([a, b])
     assert v["voltage_v"] == 231.0 and v["current_a"] == 15.0 and v["generation_power_kw"] == 3.0
 
 

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from woms_app.vendors import sungrow as sg
 from woms_app.vendors.errors import (
     VendorAuthError,
     VendorBadResponse,
     VendorRateLimited,
     VendorTokenExpired,
 )
-from woms_app.vendors.http import check_sungrow
 from woms_app.vendors.parsing import ENERGY_TO_KWH, iana_from_gmt, merge_readings, unit_value, zone
+from woms_app.vendors.sungrow import parsers as sg
+from woms_app.vendors.sungrow.adapter import month_windows, three_hour_windows
+from woms_app.vendors.sungrow.envelope import check_sungrow
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "sungrow"
+DATA = Path(__file__).resolve().parents[2] / "data" / "sungrow"
 
 
 def body(name: str) -> dict:
@@ -140,9 +141,9 @@ def test_faults_both_time_formats(name):
 
 def test_windows_three_hours_and_months():
     s = datetime(2024, 11, 26, 0, 0)
-    wins = sg.three_hour_windows(s, s + timedelta(hours=23, minutes=55))
+    wins = three_hour_windows(s, s + timedelta(hours=23, minutes=55))
     assert len(wins) == 8 and all(b - a < timedelta(hours=3) for a, b in wins)
     assert wins[1][0] == s + timedelta(hours=3)
-    months = sg.month_windows(datetime(2024, 11, 20), datetime(2025, 1, 5))
+    months = month_windows(datetime(2024, 11, 20), datetime(2025, 1, 5))
     assert [m[0].month for m in months] == [11, 12, 1]
     assert months[0][1] == datetime(2024, 11, 30, 23, 59, 59)
