@@ -3,6 +3,7 @@ audited, in the history, on the change feed), and the corrective work order a fa
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import pytest
 from sqlmodel import select
@@ -50,22 +51,30 @@ def _attached(fleet, wo_id, name="Inverter inspection", who="sunrise", **kw):
         return cl.attach_checklist(s, viewer(s, who), wo_id, _template(s, fleet.orgs[who], name).id, **kw)
 
 
-def test_every_organization_has_the_solar_defaults_and_installing_again_adds_none(fleet):
+@contextmanager
+def acting(who):
+    """A session acting for ``who`` (on PostgreSQL its row-level-security context is that account's)."""
     with main_session(SYSTEM_CONTEXT) as s:
-        for who in ("sunrise", "helios"):
-            names = {t.name: t for t in cl.list_templates(s, viewer(s, who))}
-            assert set(names) == {"Inverter inspection", "Module cleaning", "String IV check", "Vegetation control"}
-            assert {t.org_id for t in names.values()} == {fleet.orgs[who]}
-            inverter = names["Inverter inspection"]
-            assert inverter.wo_type == WorkOrderType.INSPECTION
-            labels = [i.label for i in inverter.items]
-            assert labels[0] == "Inverter display error-free" and "DC isolator operates" in labels
-            assert ("Insulation resistance (MΩ)", "MΩ") in [(i.label, i.unit) for i in inverter.items]
-            assert [i.position for i in inverter.items] == list(range(len(labels)))
-            iv = names["String IV check"]
-            assert ("String Voc within 5 % of the string mean (V)", "V") in [(i.label, i.unit) for i in iv.items]
-            assert names["Vegetation control"].items[0].label == "Vegetation below module edge"
-            assert names["Module cleaning"].wo_type == WorkOrderType.CLEANING
+        yield s, viewer(s, who)
+
+
+def test_every_organization_has_the_solar_defaults_and_installing_again_adds_none(fleet):
+    for who in ("sunrise", "helios"):
+        with acting(who) as (s, v):
+            names = {t.name: t for t in cl.list_templates(s, v)}
+        assert set(names) == {"Inverter inspection", "Module cleaning", "String IV check", "Vegetation control"}
+        assert {t.org_id for t in names.values()} == {fleet.orgs[who]}
+        inverter = names["Inverter inspection"]
+        assert inverter.wo_type == WorkOrderType.INSPECTION
+        labels = [i.label for i in inverter.items]
+        assert labels[0] == "Inverter display error-free" and "DC isolator operates" in labels
+        assert ("Insulation resistance (MΩ)", "MΩ") in [(i.label, i.unit) for i in inverter.items]
+        assert [i.position for i in inverter.items] == list(range(len(labels)))
+        iv = names["String IV check"]
+        assert ("String Voc within 5 % of the string mean (V)", "V") in [(i.label, i.unit) for i in iv.items]
+        assert names["Vegetation control"].items[0].label == "Vegetation below module edge"
+        assert names["Module cleaning"].wo_type == WorkOrderType.CLEANING
+    with main_session(SYSTEM_CONTEXT) as s:
         assert cl.install_default_templates(s, SYSTEM, fleet.orgs["sunrise"]) == 0
         # a new organization starts with them
         org = accounts.create_organization(s, SYSTEM, "Nordlicht Solar")
@@ -73,8 +82,7 @@ def test_every_organization_has_the_solar_defaults_and_installing_again_adds_non
 
 
 def test_managing_templates_is_scoped_validated_and_audited(fleet):
-    with main_session(SYSTEM_CONTEXT) as s:
-        sunrise, helios, govt = viewer(s, "sunrise"), viewer(s, "helios"), viewer(s, "govt")
+    with acting("sunrise") as (s, sunrise):
         t = cl.create_template(s, sunrise, name="  Tracker   check ", wo_type="inspection",
                                items=[{"label": "Tracker angle matches the controller", "unit": "°"},
                                       {"label": "Slew drive greased"}])
@@ -91,21 +99,25 @@ def test_managing_templates_is_scoped_validated_and_audited(fleet):
         with pytest.raises(NotFound):  # an ORG account names another organization
             cl.create_template(s, sunrise, name="Sneaky", wo_type="other", items=[{"label": "x"}],
                                org_id=fleet.orgs["helios"])
+    with acting("govt") as (s, govt):
         with pytest.raises(Forbidden):
             cl.create_template(s, govt, name="Observer's", wo_type="other", items=[{"label": "x"}],
                                org_id=fleet.orgs["helios"])
+        assert cl.get_template(s, govt, t.id).name == "Tracker check"  # GOVT reads
+    with acting("helios") as (s, helios):
         with pytest.raises(NotFound):
             cl.get_template(s, helios, t.id)
         with pytest.raises(NotFound):
             cl.update_template(s, helios, t.id, name="Renamed by Helios")
         with pytest.raises(NotFound):
             cl.delete_template(s, helios, t.id)
-        assert cl.get_template(s, govt, t.id).name == "Tracker check"  # GOVT reads
+    with acting("sunrise") as (s, sunrise):
         u = cl.update_template(s, sunrise, t.id, wo_type="preventive", items=[{"label": "Only item"}])
         assert u.wo_type == WorkOrderType.PREVENTIVE and [i.label for i in u.items] == ["Only item"]
         cl.delete_template(s, sunrise, t.id)
         with pytest.raises(NotFound):
             cl.get_template(s, sunrise, t.id)
+    with main_session(SYSTEM_CONTEXT) as s:
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.entity == "checklist_templates",
                                                                    AuditLog.entity_id == str(t.id))
                                             .order_by(AuditLog.id)).all()]

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from woms_app.core.config import get_settings
 
-_KEY = re.compile(r"^[0-9a-f]{32}$")
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class BlobNotFound(LookupError):
@@ -48,7 +48,7 @@ def new_key() -> str:
 
 def check_key(key: str) -> str:
     """``key`` if it has the shape of a key this module makes; ``BlobNotFound`` otherwise."""
-    if not isinstance(key, str) or not _KEY.match(key):
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise BlobNotFound("not a storage key")
     return key
 
@@ -90,7 +90,7 @@ class LocalDiskStorage:
         """Every key stored (tests and maintenance: what is on disk)."""
         if not self.root.exists():
             return []
-        return sorted(p.name for p in self.root.glob("??/*") if _KEY.match(p.name))
+        return sorted(p.name for p in self.root.glob("??/*") if _KEY.fullmatch(p.name))
 
 
 def get_storage() -> LocalDiskStorage:

@@ -50,6 +50,7 @@ THUMB_TYPE = JPEG
 MAX_PIXELS = 60_000_000  # a 60 MP photo; larger images are refused before they are decoded (decompression bombs)
 MAX_PER_WORK_ORDER = 200
 FILE_NAME_MAX = 120
+_ORIENTATION = 0x0112  # the EXIF tag
 _FORBIDDEN_CHARS = set('<>:"/\\|?*;%\'`$')
 
 
@@ -148,17 +149,21 @@ def _verify_image(data: bytes, kind: str) -> tuple[int, int]:
                 im.load()  # verify() checks the structure; decoding the pixels catches truncated data
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # Pillow's own size guard
+        raise ValidationFailed(f"The image is too large (more than {MAX_PIXELS // 1_000_000} megapixels)",
+                               field="file") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise bad from exc
     return width, height
 
 
 def image_size(data: bytes) -> tuple[int, int]:
-    """Width and height as shown (EXIF orientation applied)."""
+    """Width and height as shown (an EXIF orientation that turns the image by 90° swaps them)."""
     with Image.open(io.BytesIO(data)) as im:
-        shown = ImageOps.exif_transpose(im)
-        return shown.size
+        width, height = im.size
+        if im.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
+            return height, width
+        return width, height
 
 
 def make_thumbnail(data: bytes) -> bytes:
