@@ -29,7 +29,7 @@ def seed_demo(session: Session) -> dict[str, int]:
     """Create the demo organizations and accounts if they are missing. Returns counts created."""
     if not get_settings().demo:
         raise Forbidden("The demo seed runs only in demo mode (WOMS_DEMO=true)")
-    created = {"organizations": 0, "accounts": 0, "vendors": 0, "checklist_templates": 0}
+    created = {"organizations": 0, "accounts": 0, "vendors": 0, "checklist templates": 0}
     orgs: dict[str, Organization] = {}
     for name, tz in DEMO_ORGS:
         org = session.exec(select(Organization).where(sa.func.lower(Organization.name) == name.lower())).first()
@@ -37,7 +37,7 @@ def seed_demo(session: Session) -> dict[str, int]:
             org = accounts.create_organization(session, SYSTEM, name, timezone=tz)
             created["organizations"] += 1
         orgs[name] = org
-        created["checklist_templates"] += checklists.install_default_templates(session, SYSTEM, org.id)
+        created["checklist templates"] += checklists.install_default_templates(session, SYSTEM, org.id)
     for email, full_name, role, org_name in DEMO_ACCOUNTS:
         if session.exec(select(Account).where(sa.func.lower(Account.email) == email)).first() is None:
             accounts.create_account(session, SYSTEM, email=email, password=DEMO_PASSWORD, account_type=role,
