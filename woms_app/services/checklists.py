@@ -369,6 +369,11 @@ def delete_template(session: Session, viewer: Viewer, template_id: int) -> None:
     session.flush()
 
 
+def count_templates(session: Session) -> int:
+    """Every organization's templates (unscoped; the demo seed reports what it made)."""
+    return session.exec(select(sa.func.count()).select_from(ChecklistTemplate)).one()
+
+
 def install_default_templates(session: Session, viewer: Viewer, org_id: int) -> int:
     """Give an organization the solar default templates it does not have yet (by name). Returns how many were
     made. Called when an organization is created and by the demo seed; safe to call again."""
@@ -612,7 +617,8 @@ def item_of_work_order(session: Session, wo: WorkOrder, item_id: Any) -> WorkOrd
 
 __all__ = [
     "DEFAULT_TEMPLATES", "ChecklistItemView", "ChecklistView", "TemplateItemView", "TemplateView",
-    "attach_checklist", "corrective_draft", "create_template", "delete_template", "get_template", "history_line",
+    "attach_checklist", "corrective_draft", "count_templates", "create_template", "delete_template", "get_template",
+    "history_line",
     "install_default_templates", "item_of_work_order", "list_checklists", "list_templates", "parse_reading",
     "parse_result", "parse_wo_type", "record_result", "remove_checklist", "update_template",
 ]

@@ -31,13 +31,15 @@ def seed_demo(session: Session) -> dict[str, int]:
         raise Forbidden("The demo seed runs only in demo mode (WOMS_DEMO=true)")
     created = {"organizations": 0, "accounts": 0, "vendors": 0, "checklist templates": 0}
     orgs: dict[str, Organization] = {}
+    templates_before = checklists.count_templates(session)
     for name, tz in DEMO_ORGS:
         org = session.exec(select(Organization).where(sa.func.lower(Organization.name) == name.lower())).first()
         if org is None:
             org = accounts.create_organization(session, SYSTEM, name, timezone=tz)
             created["organizations"] += 1
         orgs[name] = org
-        created["checklist templates"] += checklists.install_default_templates(session, SYSTEM, org.id)
+        checklists.install_default_templates(session, SYSTEM, org.id)  # a new organization has them already
+    created["checklist templates"] = checklists.count_templates(session) - templates_before
     for email, full_name, role, org_name in DEMO_ACCOUNTS:
         if session.exec(select(Account).where(sa.func.lower(Account.email) == email)).first() is None:
             accounts.create_account(session, SYSTEM, email=email, password=DEMO_PASSWORD, account_type=role,

@@ -10,7 +10,7 @@ import reflex as rx
 from woms_app.core.db import main_session
 from woms_app.core.errors import NotFound
 from woms_app.core.ids import parse_id, require_id
-from woms_app.models.enums import Priority, WorkOrderStatus
+from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, Priority, WorkOrderStatus
 from woms_app.services import kpis
 from woms_app.services import work_orders as svc
 from woms_app.state.base import AuthState
@@ -228,7 +228,7 @@ class WorkOrdersState(AuthState):
         self.detail = {
             "id": str(s.id), "title": s.title, "org": s.org_name, "description": d.description,
             "created": fmt_time(s.created_at), "created_by": s.created_by, "closed": fmt_time(s.closed_at),
-            "active": "yes" if s.status in svc.ACTIVE else "",
+            "active": "yes" if s.status in ACTIVE_WORK_ORDER_STATUSES else "",
             "status": s.status.value, "priority": s.priority.value,
         }
         self.detail_plants = [
