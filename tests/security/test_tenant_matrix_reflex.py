@@ -157,6 +157,8 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
             [items_a, ("WorkOrderItemsState", "handle_upload", {"files": []})],
             [("WorkOrderItemsState", "load_for", {"wo_id": bwo}),
              ("WorkOrderItemsState", "handle_upload", {"files": []})]],
+        "WorkOrderItemsState.upload_rejected": [[items_a, ("WorkOrderItemsState", "upload_rejected", {"rejections": v})]
+                                                for v in ([{"file": {"path": "x.exe"}}], [], "abc", [None, 5])],
         "WorkOrderItemsState.delete_attachment": [[items_a, ("WorkOrderItemsState", "delete_attachment",
                                                              {"attachment_id": str(b.attachment_id)})]],
         # --- vendors

@@ -7,7 +7,7 @@ import reflex as rx
 
 from woms_app.models.enums import ChecklistResult
 from woms_app.state.base import AuthState
-from woms_app.state.checklists import MAX_FILES_PER_DROP, UPLOAD_ACCEPT, UPLOAD_ID
+from woms_app.state.checklists import MAX_FILES_PER_DROP, UPLOAD_ACCEPT, UPLOAD_ID, UPLOAD_MAX_BYTES
 from woms_app.state.checklists import WorkOrderItemsState as S
 
 _RESULTS = [(r.value, r.label, r.color) for r in ChecklistResult]
@@ -137,8 +137,8 @@ def attachments_section() -> rx.Component:
                 rx.text(S.upload_limit_label, size="1", color_scheme="gray"),
                 align="center", spacing="1",
             ),
-            id=UPLOAD_ID, accept=UPLOAD_ACCEPT, max_files=MAX_FILES_PER_DROP, multiple=True,
-            on_drop=S.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
+            id=UPLOAD_ID, accept=UPLOAD_ACCEPT, max_files=MAX_FILES_PER_DROP, max_size=UPLOAD_MAX_BYTES, multiple=True,
+            on_drop=S.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)), on_drop_rejected=S.upload_rejected,
             border=f"1px dashed {rx.color('gray', 7)}", border_radius="var(--radius-3)", padding="0.75rem",
             width="100%", data_testid="wo-upload",
         )),

@@ -49,6 +49,8 @@ THUMB_MAX = 320  # px, the longer side
 THUMB_TYPE = JPEG
 MAX_PIXELS = 60_000_000  # a 60 MP photo; larger images are refused before they are decoded (decompression bombs)
 MAX_PER_WORK_ORDER = 200
+MAX_FILES_PER_UPLOAD = 5  # one drop on the UI's upload control
+UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries, part headers and small fields besides the files
 FILE_NAME_MAX = 120
 _ORIENTATION = 0x0112  # the EXIF tag
 _FORBIDDEN_CHARS = set('<>:"/\\|?*;%\'`$')
@@ -78,6 +80,11 @@ class AttachmentView:
 
 def max_bytes() -> int:
     return get_settings().attachment_max_bytes
+
+
+def upload_body_limit(files: int = 1) -> int:
+    """The largest request body an upload of ``files`` files may have (each within the limit, plus the form)."""
+    return max_bytes() * files + UPLOAD_OVERHEAD
 
 
 def too_large() -> PayloadTooLarge:
@@ -381,7 +388,7 @@ def delete_attachment(session: Session, viewer: Viewer, wo_id: int, att_id: Any)
 
 
 __all__ = [
-    "IMAGE_TYPES", "THUMB_MAX", "THUMB_TYPE", "TYPES", "AttachmentView", "delete_attachment", "limited_stream",
-    "list_attachments", "make_thumbnail", "max_bytes", "read_attachment", "read_limited", "read_thumbnail",
-    "sanitize_file_name", "sniff", "too_large", "upload_attachment",
+    "IMAGE_TYPES", "MAX_FILES_PER_UPLOAD", "THUMB_MAX", "THUMB_TYPE", "TYPES", "AttachmentView", "delete_attachment",
+    "limited_stream", "list_attachments", "make_thumbnail", "max_bytes", "read_attachment", "read_limited",
+    "read_thumbnail", "sanitize_file_name", "sniff", "too_large", "upload_attachment", "upload_body_limit",
 ]

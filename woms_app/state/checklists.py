@@ -22,7 +22,8 @@ from woms_app.state.helpers import USER_ERRORS, fmt_time
 from woms_app.state.work_orders import WorkOrdersState
 
 UPLOAD_ID = "wo-attachments"
-MAX_FILES_PER_DROP = 5
+MAX_FILES_PER_DROP = attachments.MAX_FILES_PER_UPLOAD
+UPLOAD_MAX_BYTES = attachments.max_bytes()  # the control refuses larger files before sending them
 UPLOAD_ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
                  "application/pdf": [".pdf"]}
 
@@ -228,6 +229,17 @@ class WorkOrderItemsState(AuthState):
         for p in problems:
             yield rx.toast.error(p)
         yield rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
+    def upload_rejected(self, rejections: list[dict]):
+        """Files the upload control refused before sending them (type or size): say which and why."""
+        self._require_viewer()
+        limit = f"{attachments.max_bytes() / 1024 / 1024:g} MB"
+        names = [str((r.get("file") or {}).get("path") or (r.get("file") or {}).get("name") or "A file")[:60]
+                 for r in (rejections if isinstance(rejections, list) else [])[:MAX_FILES_PER_DROP]
+                 if isinstance(r, dict)]
+        return rx.toast.error(f"Not attached: {', '.join(names) or 'the files'} (JPEG, PNG, WebP or PDF, up to "
+                              f"{limit} each, {MAX_FILES_PER_DROP} at a time)")
 
     @rx.event
     def delete_attachment(self, attachment_id: str):

@@ -21,7 +21,6 @@ from woms_app.services.viewer import MAX_ID, Viewer
 
 router = APIRouter(prefix="/work-orders", tags=["attachments"])
 
-FORM_OVERHEAD = 64 * 1024  # multipart boundaries, part headers and the small fields besides the file
 
 
 class _TooLargeOut(BaseModel):
@@ -92,9 +91,9 @@ async def _read_upload(request: Request) -> Upload:
     if not ctype.lower().startswith("multipart/form-data"):
         raise ValidationFailed("Send the file as multipart/form-data in the field 'file'", field="file")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+    if declared.isdigit() and int(declared) > svc.upload_body_limit():
         raise svc.too_large()
-    parser = MultiPartParser(request.headers, svc.limited_stream(request.stream(), limit + FORM_OVERHEAD),
+    parser = MultiPartParser(request.headers, svc.limited_stream(request.stream(), svc.upload_body_limit()),
                              max_files=1, max_fields=4, max_part_size=1024)
     try:
         form = await parser.parse()
