@@ -4,11 +4,14 @@ thumbnails and an upload control. Files are shown only through the authorized /a
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import LiteralVar, Var, VarData
 
 from woms_app.models.enums import ChecklistResult
 from woms_app.state.base import AuthState
 from woms_app.state.checklists import MAX_FILES_PER_DROP, UPLOAD_ACCEPT, UPLOAD_ID, UPLOAD_MAX_BYTES
 from woms_app.state.checklists import WorkOrderItemsState as S
+from woms_app.state.work_orders import WorkOrdersState as W
 
 _RESULTS = [(r.value, r.label, r.color) for r in ChecklistResult]
 _can_work = AuthState.can_write & S.wo_active
@@ -146,6 +149,31 @@ def attachments_section() -> rx.Component:
     )
 
 
+class _FollowDetail(rx.el.Div):
+    """A hidden div whose ``on_mount`` events run on mount and again whenever the detail's history changes: every
+    write to a checklist or attachment adds a history line, and the detail follows the change feed
+    (``WorkOrdersState.on_live`` → ``refresh_detail``), so the sections follow other users' results and uploads
+    without a second consumer of the feed's topics. (The same effect hook as ``state.live._LiveWatcher``.)"""
+
+    def _get_mount_lifecycle_hook(self) -> str | None:
+        return None
+
+    def add_hooks(self) -> list:
+        chain = self.event_triggers.get("on_mount")
+        if chain is None:
+            return []
+        chain_var = LiteralVar.create(chain)
+        dep = W.detail_history
+        code = f"useEffect(() => {{ {chain_var!s}(); }}, [{dep!s}]);"
+        data = VarData.merge(dep._get_all_var_data(), chain_var._get_all_var_data(),
+                             VarData(imports={"react": [ImportVar(tag="useEffect")]}))
+        return [Var(_js_expr=code, _var_data=data)]
+
+
 def work_order_items(wo_id) -> rx.Component:
-    """Both sections for work order ``wo_id`` (a Var); they load when the detail view shows them."""
-    return rx.box(checklists_section(), attachments_section(), on_mount=S.load_for(wo_id), width="100%")
+    """Both sections for work order ``wo_id`` (a Var); they load when the detail view shows them and reload when
+    its history changes."""
+    return rx.box(
+        _FollowDetail.create(on_mount=[S.load_for(wo_id)], style={"display": "none"}),
+        checklists_section(), attachments_section(), width="100%",
+    )
