@@ -45,7 +45,9 @@ def _item(it) -> rx.Component:
                     aria_label="Reading (" + it["unit"] + ")", data_testid="cl-reading")),
                 rx.input(value=S.notes[it["id"]], placeholder="Note (optional)", size="1", flex="1",
                          min_width="10rem", max_length=500, disabled=~_can_work,
-                         on_change=lambda v: S.set_note(it["id"], v).debounce(300), aria_label="Note",
+                         on_change=lambda v: S.set_note(it["id"], v).debounce(300),
+                         # leaving the field (e.g. for a result button) commits it before the click's event
+                         on_blur=lambda v: S.set_note(it["id"], v), aria_label="Note",
                          data_testid="cl-note"),
                 rx.cond((it["result"] == "fail") & AuthState.can_write, rx.button(
                     rx.icon("wrench", size=14), "Create corrective work order", size="1", variant="soft",

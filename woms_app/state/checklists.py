@@ -73,6 +73,9 @@ class WorkOrderItemsState(AuthState):
     attach_template: str = ""
     attachments: list[dict[str, str]] = []
     busy: bool = False
+    # items whose reading / note the user typed and has not recorded yet: a reload keeps what they typed
+    _typed_readings: list[str] = []
+    _typed_notes: list[str] = []
 
     # ------------------------------------------------------------ reading
     def _query(self, viewer, wo_id: int) -> None:
@@ -82,10 +85,14 @@ class WorkOrderItemsState(AuthState):
             files = attachment_rows(attachments.list_attachments(session, viewer, wo.id))
             templates = (checklists.list_templates(session, viewer, org_id=wo.org_id) if viewer.can_write else [])
             active = WorkOrderStatus(wo.status) in ACTIVE_WORK_ORDER_STATUSES
+        if self.wo_id != str(wo_id):
+            self._typed_readings, self._typed_notes = [], []
         self.wo_id, self.wo_active = str(wo_id), active
         self.checklists, self.items, self.attachments = lists, items, files
-        self.readings = {i["id"]: i["reading"] for i in items}
-        self.notes = {i["id"]: i["note"] for i in items}
+        self.readings = {i["id"]: self.readings.get(i["id"], "") if i["id"] in self._typed_readings else i["reading"]
+                         for i in items}
+        self.notes = {i["id"]: self.notes.get(i["id"], "") if i["id"] in self._typed_notes else i["note"]
+                      for i in items}
         self.template_choices = [{"value": str(t.id), "label": f"{t.name} ({t.wo_type.label.lower()})"}
                                  for t in templates]
         if self.attach_template not in {c["value"] for c in self.template_choices}:
@@ -95,6 +102,7 @@ class WorkOrderItemsState(AuthState):
         self.wo_id, self.wo_active = "", False
         self.checklists, self.items, self.attachments, self.template_choices = [], [], [], []
         self.readings, self.notes = {}, {}
+        self._typed_readings, self._typed_notes = [], []
         self.attach_template = ""
 
     @rx.event
@@ -148,11 +156,15 @@ class WorkOrderItemsState(AuthState):
     def set_reading(self, item_id: str, value: str):
         key = self._known_item(item_id)
         self.readings = {**self.readings, key: str(value)[:40]}
+        if key not in self._typed_readings:
+            self._typed_readings = [*self._typed_readings, key]
 
     @rx.event
     def set_note(self, item_id: str, value: str):
         key = self._known_item(item_id)
         self.notes = {**self.notes, key: str(value)[:checklists.NOTE_MAX]}
+        if key not in self._typed_notes:
+            self._typed_notes = [*self._typed_notes, key]
 
     @rx.event
     def record(self, checklist_id: str, item_id: str, result: str):
@@ -164,6 +176,9 @@ class WorkOrderItemsState(AuthState):
             with main_session() as session:
                 checklists.record_result(session, viewer, wo_id, checklist_id, key, result=result,
                                          reading=self.readings.get(key) or None, note=self.notes.get(key, ""))
+            # recorded: from now on the item shows what is stored
+            self._typed_readings = [k for k in self._typed_readings if k != key]
+            self._typed_notes = [k for k in self._typed_notes if k != key]
             self._query(viewer, wo_id)
         except USER_ERRORS as exc:
             return rx.toast.error(exc.message)
