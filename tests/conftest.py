@@ -201,10 +201,12 @@ def fresh_databases(request, tmp_path) -> Iterator[Databases]:
 
 
 @pytest.fixture
-def db(fresh_databases) -> Iterator[Databases]:
-    """Migrated databases, with the application pointed at them (on PostgreSQL: as the non-owner login role)."""
+def db(fresh_databases, tmp_path) -> Iterator[Databases]:
+    """Migrated databases, with the application pointed at them (on PostgreSQL: as the non-owner login role), and
+    an empty attachment store of their own."""
     if not fresh_databases.migrated:
         migrate(fresh_databases.main_url, fresh_databases.telemetry_url)
+    os.environ["WOMS_ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
     use_databases(fresh_databases.app_main_url, fresh_databases.app_telemetry_url)
     yield fresh_databases
     from woms_app.core.db import dispose_engines

@@ -68,6 +68,7 @@ def server_env(tmp: Path, port: int, main_url: str, tel_url: str, **extra: str) 
         "WOMS_TELEMETRY_DATABASE_URL": tel_url,
         "REFLEX_WEB_WORKDIR": str(tmp / "web"),
         "REFLEX_STATES_WORKDIR": str(tmp / "states"),
+        "WOMS_ATTACHMENTS_DIR": str(tmp / "attachments"),
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{ROOT / 'tools/bun/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
     })

@@ -3,11 +3,13 @@ snapshot every table of both databases, and the distinctive strings that mark or
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 from sqlmodel import select
 
 from tests import factories
@@ -44,6 +46,12 @@ class Tenant:
     run_id: int
     account_id: int
     markers: list[str] = field(default_factory=list)  # strings only this org's rows contain
+    # issue 16: a template of its own, a checklist from it on the work order, and a photo attached to its first item
+    template_id: int = 0
+    checklist_id: int = 0
+    item_id: int = 0
+    failed_item_id: int = 0  # recorded "fail": it offers a corrective draft
+    attachment_id: int = 0
 
 
 @dataclass
@@ -78,6 +86,7 @@ def _tenant(org_name: str, tag: str) -> Tenant:
         t = Tenant(org_id=org.id, vendor_id=vendor.id, plant_ids=[p.id for p in plants], free_plant_id=plants[2].id,
                    alert_id=alert.id, wo_id=wo.id, run_id=run.id, account_id=account.id,
                    markers=[tag, f"{tag}-EXT-0", org_name])
+        _checklist_and_photo(s, t, tag)
     with telemetry_session(SYSTEM_CONTEXT) as t_s:
         for pid in t.plant_ids:
             factories.readings(t_s, pid, t.org_id, [now - timedelta(minutes=5 * k) for k in range(12)],
@@ -89,6 +98,27 @@ def _tenant(org_name: str, tag: str) -> Tenant:
                                   timezone="UTC", capacity_kw=100.0, pr=0.8, final=True, incomplete=False,
                                   coverage_pct=100.0, energy_kwh=321.0, yf_kwh_kwp=3.21))
     return t
+
+
+def _checklist_and_photo(s, t: Tenant, tag: str) -> None:
+    """The tenant's own template (its name and items carry the tag), a checklist from it on the tenant's work order
+    and a small PNG (its name carries the tag) on the checklist's first item, made through the services."""
+    from woms_app.services import attachments, checklists
+    from woms_app.services.viewer import SYSTEM
+
+    template = checklists.create_template(s, SYSTEM, name=f"{tag} checklist", wo_type="inspection",
+                                          items=[{"label": f"{tag} item one", "unit": "V"},
+                                                 {"label": f"{tag} item two"}], org_id=t.org_id)
+    checklist = checklists.attach_checklist(s, SYSTEM, t.wo_id, template.id)
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(out, format="PNG")
+    photo = attachments.upload_attachment(s, SYSTEM, t.wo_id, data=out.getvalue(), file_name=f"{tag} photo.png",
+                                          checklist_item_id=checklist.items[0].id)
+    checklists.record_result(s, SYSTEM, t.wo_id, checklist.id, checklist.items[1].id, result="fail",
+                             note=f"{tag} broken")
+    t.template_id, t.checklist_id, t.item_id, t.attachment_id = (template.id, checklist.id, checklist.items[0].id,
+                                                                 photo.id)
+    t.failed_item_id = checklist.items[1].id
 
 
 @pytest.fixture

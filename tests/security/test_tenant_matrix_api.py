@@ -30,6 +30,7 @@ class Call:
     path: str
     params: dict = field(default_factory=dict)
     json: dict | None = None
+    files: dict | None = None  # multipart uploads
 
 
 @dataclass
@@ -58,6 +59,71 @@ def _vendor_create(w: World) -> list[Call]:
                                        "credentials": {"appkey": "k", "access_key": "a", "username": "u",
                                                        "password": "p"}})]
 
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+
+
+def _cl(wo: int, checklist: int, item: int | None = None) -> str:
+    return f"/api/work-orders/{wo}/checklists/{checklist}" + (f"/items/{item}" if item is not None else "")
+
+
+def _att(wo: int, att: int) -> str:
+    return f"/api/work-orders/{wo}/attachments/{att}"
+
+
+# issue 16: checklist templates, checklists of a work order, attachments
+ITEM_ROUTES: dict[tuple[str, str], Probe] = {
+    ("GET", "/api/checklist-templates"): Probe(READ, lambda w: [
+        Call("/api/checklist-templates"), Call("/api/checklist-templates", {"org_id": w.b.org_id}),
+        Call("/api/checklist-templates", {"wo_type": "inspection"})], org_a="scoped"),
+    ("POST", "/api/checklist-templates"): Probe(WRITE, lambda w: [
+        Call("/api/checklist-templates", json={"name": "Cross tenant", "wo_type": "other", "items": [{"label": "x"}],
+                                               "org_id": w.b.org_id})]),
+    ("GET", "/api/checklist-templates/{template_id}"): Probe(READ, lambda w: [
+        Call(f"/api/checklist-templates/{w.b.template_id}")]),
+    ("PATCH", "/api/checklist-templates/{template_id}"): Probe(WRITE, lambda w: [
+        Call(f"/api/checklist-templates/{w.b.template_id}", json={"name": "Renamed by A"}),
+        Call(f"/api/checklist-templates/{w.b.template_id}", json={"items": [{"label": "A's item"}]})]),
+    ("DELETE", "/api/checklist-templates/{template_id}"): Probe(WRITE, lambda w: [
+        Call(f"/api/checklist-templates/{w.b.template_id}")]),
+    ("GET", "/api/work-orders/{wo_id}/checklists"): Probe(READ, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/checklists")]),
+    ("POST", "/api/work-orders/{wo_id}/checklists"): Probe(WRITE, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/checklists", json={"template_id": w.b.template_id}),
+        Call(f"/api/work-orders/{w.a.wo_id}/checklists", json={"template_id": w.b.template_id}),
+        Call(f"/api/work-orders/{w.a.wo_id}/checklists", json={"template_id": w.a.template_id,
+                                                                "plant_id": w.b.plant_ids[0]})]),
+    ("DELETE", "/api/work-orders/{wo_id}/checklists/{checklist_id}"): Probe(WRITE, lambda w: [
+        Call(_cl(w.b.wo_id, w.b.checklist_id)), Call(_cl(w.a.wo_id, w.b.checklist_id))]),
+    ("PUT", "/api/work-orders/{wo_id}/checklists/{checklist_id}/items/{item_id}"): Probe(WRITE, lambda w: [
+        Call(_cl(w.b.wo_id, w.b.checklist_id, w.b.item_id), json={"result": "fail", "reading": 1.5}),
+        Call(_cl(w.a.wo_id, w.b.checklist_id, w.b.item_id), json={"result": "pass"}),
+        Call(_cl(w.a.wo_id, w.a.checklist_id, w.b.item_id), json={"result": "pass"})]),
+    ("GET", "/api/work-orders/{wo_id}/checklists/{checklist_id}/items/{item_id}/corrective-draft"): Probe(
+        READ, lambda w: [Call(_cl(w.b.wo_id, w.b.checklist_id, w.b.failed_item_id) + "/corrective-draft")]),
+    ("GET", "/api/work-orders/{wo_id}/attachments"): Probe(READ, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/attachments")]),
+    ("POST", "/api/work-orders/{wo_id}/attachments"): Probe(WRITE, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/attachments", files={"file": ("x.png", PNG, "image/png")}),
+        Call(f"/api/work-orders/{w.a.wo_id}/attachments", files={"file": ("x.png", PNG, "image/png"),
+                                                                 "checklist_item_id": (None, str(w.b.item_id))})]),
+    ("GET", "/api/work-orders/{wo_id}/attachments/{attachment_id}"): Probe(READ, lambda w: [
+        Call(_att(w.b.wo_id, w.b.attachment_id))]),
+    ("GET", "/api/work-orders/{wo_id}/attachments/{attachment_id}/thumbnail"): Probe(READ, lambda w: [
+        Call(_att(w.b.wo_id, w.b.attachment_id) + "/thumbnail")]),
+    ("DELETE", "/api/work-orders/{wo_id}/attachments/{attachment_id}"): Probe(WRITE, lambda w: [
+        Call(_att(w.b.wo_id, w.b.attachment_id)), Call(_att(w.a.wo_id, w.b.attachment_id))]),
+}
 
 MATRIX: dict[tuple[str, str], Probe] = {
     ("GET", "/api/openapi.json"): Probe(PUBLIC),
@@ -120,6 +186,7 @@ MATRIX: dict[tuple[str, str], Probe] = {
     ("DELETE", "/api/work-orders/{wo_id}/plants/{plant_id}"): Probe(WRITE, lambda w: [
         Call(f"/api/work-orders/{w.b.wo_id}/plants/{w.b.plant_ids[0]}"),
         Call(f"/api/work-orders/{w.a.wo_id}/plants/{w.b.plant_ids[0]}")]),
+    **ITEM_ROUTES,
 }
 
 
@@ -155,7 +222,7 @@ def _client(email: str | None) -> TestClient:
 
 
 def _send(c: TestClient, method: str, call: Call):
-    return c.request(method, call.path, params=call.params, json=call.json)
+    return c.request(method, call.path, params=call.params, json=call.json, files=call.files)
 
 
 def _leaks(text: str, w: World) -> list[str]:
@@ -184,7 +251,9 @@ def test_cross_tenant_matrix(world):
         if no_leak and (leaked := _leaks(r.text + str(r.headers), w)):
             failures.append(f"{where}: org B's data in the answer: {leaked}")
         # B's names, or (bodies of bare figures: KPIs, CSV readings) B's rows themselves
-        shows_b = _leaks(r.text, w) or '"items":[{' in r.text or f",{w.b.plant_ids[0]}," in r.text
+        # (a file: the name it is served under)
+        shows_b = _leaks(r.text + r.headers.get("content-disposition", ""), w) or '"items":[{' in r.text or \
+            f",{w.b.plant_ids[0]}," in r.text
         if must_show_b and r.status_code == 200 and not shows_b and not call.path.endswith("types"):
             failures.append(f"{where}: positive control does not show org B's row: {r.text[:200]}")
         return r
@@ -231,6 +300,13 @@ def test_a_write_by_org_b_itself_does_go_through(world):
                                          "alert_id": w.b.alert_id})
     assert r.status_code == 201, r.text
     assert c.delete(f"/api/vendors/{w.b.vendor_id}", params={"remove_plants": "true"}).status_code in (204, 409)
+    # issue 16: B works its own checklist and attachments
+    assert c.put(_cl(w.b.wo_id, w.b.checklist_id, w.b.item_id), json={"result": "pass"}).status_code == 200
+    r = c.post(f"/api/work-orders/{w.b.wo_id}/attachments", files={"file": ("x.png", PNG, "image/png"),
+                                                                   "checklist_item_id": (None, str(w.b.item_id))})
+    assert r.status_code == 201, r.text
+    assert c.delete(_att(w.b.wo_id, w.b.attachment_id)).status_code == 204
+    assert c.delete(_cl(w.b.wo_id, w.b.checklist_id)).status_code == 204
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost:3000.evil.example"])
@@ -246,7 +322,8 @@ def test_every_state_changing_route_refuses_a_foreign_origin(world, origin):
         calls = probe.calls(world) or [Call(path, json={"email": EMAILS["ORG_A"], "password": PASSWORD})]
         for call in calls:
             before = db_fingerprint()
-            r = c.request(method, call.path, params=call.params, json=call.json, headers={"Origin": origin})
+            r = c.request(method, call.path, params=call.params, json=call.json, files=call.files,
+                          headers={"Origin": origin})
             changed = changed_tables(before, db_fingerprint())
             if r.status_code != 403 or changed:
                 failures.append(f"{method} {call.path}: {r.status_code} changed={changed}")

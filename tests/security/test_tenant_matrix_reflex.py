@@ -43,6 +43,7 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         return [[(cls, handler, payload)]]
 
     wo_open_a = ("WorkOrdersState", "open_detail", {"wo_id": a.wo_id})
+    items_a = ("WorkOrderItemsState", "load_for", {"wo_id": a.wo_id})
     form_start = ("WorkOrderFormState", "start", {})
     vendors_load = ("VendorsState", "load", {})
     return {
@@ -134,6 +135,43 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
              ("WorkOrderFormState", "toggle_plant", {"plant_id": str(bfree), "checked": True}),
              ("WorkOrderFormState", "submit", {})],
             [("WorkOrderFormState", "start_from_alert", {"alert_id": bal}), ("WorkOrderFormState", "submit", {})]],
+        # --- checklists and attachments of the open work order (issue 16)
+        "WorkOrderItemsState.load_for": each("WorkOrderItemsState", "load_for", "wo_id",
+                                             [bwo, str(bwo), [bwo]] + junk),
+        "WorkOrderItemsState.refresh": [[items_a, ("WorkOrderItemsState", "refresh", {})],
+                                        [("WorkOrderItemsState", "load_for", {"wo_id": bwo}),
+                                         ("WorkOrderItemsState", "refresh", {})]],
+        "WorkOrderItemsState.set_attach_template": [[items_a, ("WorkOrderItemsState", "set_attach_template",
+                                                               {"value": str(b.template_id)})]],
+        "WorkOrderItemsState.attach": [
+            [items_a, ("WorkOrderItemsState", "set_attach_template", {"value": str(b.template_id)}),
+             ("WorkOrderItemsState", "attach", {})],
+            [("WorkOrderItemsState", "load_for", {"wo_id": bwo}), ("WorkOrderItemsState", "attach", {})]],
+        "WorkOrderItemsState.set_reading": [[items_a, ("WorkOrderItemsState", "set_reading",
+                                                       {"item_id": v, "value": "1.5"})] for v in [b.item_id] + junk],
+        "WorkOrderItemsState.set_note": [[items_a, ("WorkOrderItemsState", "set_note",
+                                                    {"item_id": str(b.item_id), "value": "x"})]],
+        "WorkOrderItemsState.record": [
+            [items_a, ("WorkOrderItemsState", "record", {"checklist_id": str(b.checklist_id),
+                                                         "item_id": str(b.item_id), "result": "fail"})],
+            [items_a, ("WorkOrderItemsState", "record", {"checklist_id": str(b.checklist_id),
+                                                         "item_id": str(a.item_id), "result": "fail"})],
+            [("WorkOrderItemsState", "load_for", {"wo_id": bwo}),
+             ("WorkOrderItemsState", "record", {"checklist_id": str(b.checklist_id), "item_id": str(b.item_id),
+                                                "result": "pass"})]],
+        "WorkOrderItemsState.create_corrective": [
+            [items_a, ("WorkOrderItemsState", "create_corrective", {"checklist_id": str(b.checklist_id),
+                                                                    "item_id": str(b.failed_item_id)})]],
+        "WorkOrderItemsState.remove_checklist": [[items_a, ("WorkOrderItemsState", "remove_checklist",
+                                                            {"checklist_id": str(b.checklist_id)})]],
+        "WorkOrderItemsState.handle_upload": [
+            [items_a, ("WorkOrderItemsState", "handle_upload", {"files": []})],
+            [("WorkOrderItemsState", "load_for", {"wo_id": bwo}),
+             ("WorkOrderItemsState", "handle_upload", {"files": []})]],
+        "WorkOrderItemsState.upload_rejected": [[items_a, ("WorkOrderItemsState", "upload_rejected", {"rejections": v})]
+                                                for v in ([{"file": {"path": "x.exe"}}], [], "abc", [None, 5])],
+        "WorkOrderItemsState.delete_attachment": [[items_a, ("WorkOrderItemsState", "delete_attachment",
+                                                             {"attachment_id": str(b.attachment_id)})]],
         # --- vendors
         "VendorsState.load": plain("VendorsState", "load"),
         "VendorsState.on_live": plain("VendorsState", "on_live"),
@@ -423,7 +461,8 @@ def test_the_attacks_reach_b_when_b_sends_them(world):
                   [("PlantDetailState", "load", {})],
                   [("VendorsState", "open_edit", {"vendor_id": str(w.b.vendor_id)})],
                   [("SelectedPlantState", "show_plant", {"plant_id": w.b.plant_ids[0]})],
-                  [("WorkOrderFormState", "start_from_alert", {"alert_id": w.b.alert_id})]):
+                  [("WorkOrderFormState", "start_from_alert", {"alert_id": w.b.alert_id})],
+                  [("WorkOrderItemsState", "load_for", {"wo_id": w.b.wo_id})]):
         path = "/plants/[plant_id]" if steps[0][0] == "PlantDetailState" else "/work-orders"
         client = Client(cookie, query, path)
         tree = asyncio.run(client.run(steps, classes))

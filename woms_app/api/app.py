@@ -17,6 +17,7 @@ from woms_app.api.csp import CONTENT_SECURITY_POLICY, policy_for_html
 from woms_app.api.docs import OPENAPI_URL, install_docs
 from woms_app.api.origin import install_origin_check
 from woms_app.api.routes import all_routers
+from woms_app.api.upload_limit import UploadBodyLimit
 from woms_app.core.config import get_settings
 from woms_app.core.errors import TooManyAttempts, WomsError
 
@@ -210,6 +211,7 @@ def create_api() -> FastAPI:
     for router in all_routers():
         _include(api, router)
     api.add_middleware(GuardMiddleware)
+    api.add_middleware(UploadBodyLimit)  # Reflex's /_upload (rx.upload), mounted behind the API
     return api
 
 

@@ -26,3 +26,8 @@ PlantId = path_id("Plant")
 VendorId = path_id("Vendor")
 AlertId = path_id("Alert")
 WorkOrderId = path_id("Work order")
+# issue 16: checklists and attachments
+ChecklistTemplateId = path_id("Checklist template")
+ChecklistId = path_id("Checklist")
+ChecklistItemId = path_id("Checklist item")
+AttachmentId = path_id("Attachment")

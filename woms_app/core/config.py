@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # typical ambient air temperature [°C] assumed for the PR of a plant-day without any temperature reading
     # (stated in each such day's method string)
     kpi_fallback_ambient_c: float = Field(default=20.0, ge=-40.0, le=50.0)
+    # where work-order attachments (photos, PDFs) and their thumbnails are stored (core/storage.py: local disk);
+    # a relative path is taken from the project folder
+    attachments_dir: Path = DATA_DIR / "attachments"
+    # the largest attachment accepted, in MB (refused with 413 while the upload is read, never read whole)
+    attachment_max_mb: float = Field(default=10.0, gt=0, le=1024)
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:
@@ -127,6 +132,16 @@ class Settings(BaseSettings):
         if self.demo:
             out += [f"http://{h}:{self.port}" for h in ("localhost", "127.0.0.1", "[::1]")]
         return list(dict.fromkeys(out))
+
+    @property
+    def attachments_path(self) -> Path:
+        """WOMS_ATTACHMENTS_DIR as an absolute folder (relative to the project folder)."""
+        path = self.attachments_dir.expanduser()
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return int(self.attachment_max_mb * 1024 * 1024)
 
     @property
     def emulator_url(self) -> str:

@@ -33,6 +33,12 @@ class Conflict(WomsError):
     status_code = 409
 
 
+class PayloadTooLarge(WomsError):
+    """An upload over the configured size (refused while it is read)."""
+
+    status_code = 413
+
+
 class TooManyAttempts(WomsError):
     status_code = 429
 

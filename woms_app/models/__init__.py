@@ -4,6 +4,7 @@ from woms_app.models.enums import (
     AccountType,
     AlertSeverity,
     AlertStatus,
+    ChecklistResult,
     EffPeriod,
     Freshness,
     Priority,
@@ -12,6 +13,7 @@ from woms_app.models.enums import (
     SyncTrigger,
     VendorStatus,
     WorkOrderStatus,
+    WorkOrderType,
 )
 from woms_app.models.ops import AuditLog, SchedulerLock, SyncRun
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
@@ -25,6 +27,13 @@ from woms_app.models.telemetry import (
 )
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff
+from woms_app.models.work_order_items import (
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    WorkOrderAttachment,
+    WorkOrderChecklist,
+    WorkOrderChecklistItem,
+)
 
 __all__ = [
     "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
@@ -33,4 +42,7 @@ __all__ = [
     "PlantDailyKpi", "PlantPowerBucket", "Priority",
     "SchedulerLock", "SyncKind", "SyncRun", "SyncStatus", "SyncTrigger", "TelemetryReading", "Vendor",
     "VendorStatus", "WorkOrder", "WorkOrderEvent", "WorkOrderPlant", "WorkOrderPlantEff", "WorkOrderStatus",
+    # issue 16: checklists and attachments
+    "ChecklistResult", "ChecklistTemplate", "ChecklistTemplateItem", "WorkOrderAttachment", "WorkOrderChecklist",
+    "WorkOrderChecklistItem", "WorkOrderType",
 ]

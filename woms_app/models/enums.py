@@ -49,6 +49,22 @@ class WorkOrderStatus(LabelledEnum):
 ACTIVE_WORK_ORDER_STATUSES: tuple[WorkOrderStatus, ...] = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
 
 
+class WorkOrderType(LabelledEnum):
+    CORRECTIVE = "corrective"
+    PREVENTIVE = "preventive"
+    INSPECTION = "inspection"
+    CLEANING = "cleaning"
+    OTHER = "other"
+
+
+class ChecklistResult(LabelledEnum):
+    """The outcome of one checklist item: fine, worth a look (flag), or a defect (fail)."""
+
+    PASS = "pass"
+    FLAG = "flag"
+    FAIL = "fail"
+
+
 class AlertSeverity(LabelledEnum):
     CRITICAL = "critical"
     MAJOR = "major"
@@ -143,4 +159,7 @@ _COLORS: dict[enum.Enum, str] = {
     Freshness.STALE: "amber",
     Freshness.OFFLINE: "red",
     Freshness.NO_DATA: "gray",
+    ChecklistResult.PASS: "green",
+    ChecklistResult.FLAG: "amber",
+    ChecklistResult.FAIL: "red",
 }

@@ -6,6 +6,7 @@ from woms_app.components.filter_select import filter_select
 from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import priority_badge, work_order_status_badge
 from woms_app.components.work_order_form import work_order_form_dialog
+from woms_app.components.work_order_items import work_order_items
 from woms_app.state.base import AuthState
 from woms_app.state.work_order_form import WorkOrderFormState
 from woms_app.state.work_orders import PAGE_SIZE, PRIORITY_CHOICES, STATUS_CHOICES
@@ -246,6 +247,7 @@ def _detail_dialog() -> rx.Component:
                     rx.text("No plants.", size="2", color_scheme="gray")),
             rx.box(_add_plant(), margin_top="0.5rem", width="100%"),
             _efficiency(),
+            work_order_items(d["id"]),
             rx.cond(W.detail_alerts.length() > 0, rx.vstack(
                 rx.heading("Linked alerts", size="3", as_="h2"),
                 rx.foreach(W.detail_alerts, lambda a: rx.text(

@@ -11,7 +11,7 @@ from woms_app.core.clock import utcnow
 from woms_app.core.errors import Conflict, NotFound, ValidationFailed
 from woms_app.models.enums import AccountType
 from woms_app.models.org import Account, Organization
-from woms_app.services import audit
+from woms_app.services import audit, checklists
 from woms_app.services.auth import normalize_email, revoke_all_sessions
 from woms_app.services.viewer import Viewer, require_superadmin
 
@@ -49,6 +49,7 @@ def create_organization(session: Session, viewer: Viewer, name: str, *, auto_syn
     session.add(org)
     session.flush()
     audit.record_write(session, viewer, "create", "organizations", org.id, org_id=org.id, detail=name)
+    checklists.install_default_templates(session, viewer, org.id)  # the solar checklist templates to start from
     return org
 
 

@@ -10,7 +10,7 @@ from woms_app.core.config import get_settings
 from woms_app.core.errors import Forbidden
 from woms_app.models.enums import AccountType
 from woms_app.models.org import Account, Organization
-from woms_app.services import accounts, audit
+from woms_app.services import accounts, audit, checklists
 from woms_app.services.viewer import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,17 @@ def seed_demo(session: Session) -> dict[str, int]:
     """Create the demo organizations and accounts if they are missing. Returns counts created."""
     if not get_settings().demo:
         raise Forbidden("The demo seed runs only in demo mode (WOMS_DEMO=true)")
-    created = {"organizations": 0, "accounts": 0, "vendors": 0}
+    created = {"organizations": 0, "accounts": 0, "vendors": 0, "checklist templates": 0}
     orgs: dict[str, Organization] = {}
+    templates_before = checklists.count_templates(session)
     for name, tz in DEMO_ORGS:
         org = session.exec(select(Organization).where(sa.func.lower(Organization.name) == name.lower())).first()
         if org is None:
             org = accounts.create_organization(session, SYSTEM, name, timezone=tz)
             created["organizations"] += 1
         orgs[name] = org
+        checklists.install_default_templates(session, SYSTEM, org.id)  # a new organization has them already
+    created["checklist templates"] = checklists.count_templates(session) - templates_before
     for email, full_name, role, org_name in DEMO_ACCOUNTS:
         if session.exec(select(Account).where(sa.func.lower(Account.email) == email)).first() is None:
             accounts.create_account(session, SYSTEM, email=email, password=DEMO_PASSWORD, account_type=role,

@@ -129,13 +129,13 @@ class PlantOption:
 
 @dataclass
 class Draft:
-    """A work order prefilled from an alert (not saved)."""
+    """A work order prefilled from an alert or a failed checklist item (not saved); ``alert_id`` None: no alert."""
 
     title: str
     description: str
     priority: Priority
     plant_ids: list[int]
-    alert_id: int
+    alert_id: int | None
     org_id: int
 
 
