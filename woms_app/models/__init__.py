@@ -4,14 +4,17 @@ from woms_app.models.enums import (
     AccountType,
     AlertSeverity,
     AlertStatus,
+    ClosureLevel,
     EffPeriod,
     Freshness,
+    OrgRole,
     Priority,
     SyncKind,
     SyncStatus,
     SyncTrigger,
     VendorStatus,
     WorkOrderStatus,
+    WorkOrderType,
 )
 from woms_app.models.ops import AuditLog, SchedulerLock, SyncRun
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
@@ -24,10 +27,19 @@ from woms_app.models.telemetry import (
     TelemetryReading,
 )
 from woms_app.models.vendor import Vendor
-from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff
+from woms_app.models.work_order import (
+    ClosureCode,
+    SlaTarget,
+    WorkOrder,
+    WorkOrderComment,
+    WorkOrderEvent,
+    WorkOrderPlant,
+    WorkOrderPlantEff,
+)
 
 __all__ = [
-    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
+    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession", "ClosureCode",
+    "ClosureLevel", "OrgRole", "SlaTarget", "WorkOrderComment", "WorkOrderType",
     "EffPeriod", "Freshness", "LoginAttempt", "Organization", "OrgPowerBucket", "Plant", "PlantDailyEnergy",
     "PlantDevice",
     "PlantDailyKpi", "PlantPowerBucket", "Priority",
