@@ -49,7 +49,7 @@ def test_seed_demo_is_idempotent(db, capsys):
     assert out.rstrip().endswith("Demo history: 10 plants, 0 energy days and 0 KPI days written, 0 work orders created")
     with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(Organization)).all()) == 2
-        assert len(s.exec(select(Account)).all()) == 4
+        assert len(s.exec(select(Account)).all()) == 8  # admin, govt, a manager and two technicians per organization
         vendors = s.exec(select(Vendor)).all()
         assert len(vendors) == 2 and all(v.credentials_encrypted for v in vendors)
 

@@ -295,6 +295,7 @@ def downgrade_main() -> None:
         batch_op.drop_constraint(op.f('fk_work_orders_assignee_id_accounts'), type_='foreignkey')
         for name in ('problem_code', 'cause_code', 'remedy_code'):
             batch_op.drop_constraint(op.f(f'fk_work_orders_{name}_closure_codes'), type_='foreignkey')
+        batch_op.drop_constraint(op.f('ck_work_orders_work_order_type'), type_='check')
         for name in ('cancel_reason', 'downtime_end', 'downtime_start', 'resolution_note', 'remedy_code',
                      'cause_code', 'problem_code', 'held_seconds', 'hold_started_at', 'resolution_due_at',
                      'response_due_at', 'responded_at', 'sla_started_at', 'due_at', 'assignee_id', 'wo_type'):
@@ -304,6 +305,7 @@ def downgrade_main() -> None:
                                          sa.column('status').in_(OLD_STATUSES))
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_accounts_org_role_matches_type'), type_='check')
+        batch_op.drop_constraint(op.f('ck_accounts_org_role'), type_='check')
         batch_op.drop_column('org_role')
     _restore_email_index()
     op.drop_index(op.f('ix_closure_codes_parent_code'), table_name='closure_codes')
