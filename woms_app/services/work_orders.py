@@ -614,6 +614,14 @@ def create_work_order(session: Session, viewer: Viewer, *, title: str, descripti
     return wo
 
 
+def can_work(viewer: Viewer, org_id: int, assignee_id: int | None) -> bool:
+    """The rule of ``workable_work_order`` for a work order already read (what a page offers): a writer of the
+    organization, and for a technician a work order assigned to them or to nobody."""
+    if not viewer.can_write or not can_see_org(viewer, org_id):
+        return False
+    return not viewer.is_technician or assignee_id in (None, viewer.account_id)
+
+
 def workable_work_order(session: Session, viewer: Viewer, wo_id: int) -> WorkOrder:
     """The work order ``wo_id`` if ``viewer`` may work it (status, comments, checklist, attachments, closure):
     GOVT → Forbidden; outside the viewer's scope → NotFound; a technician on a work order assigned to someone
@@ -621,7 +629,7 @@ def workable_work_order(session: Session, viewer: Viewer, wo_id: int) -> WorkOrd
     require_writer(viewer)
     wo = get_scoped(session, viewer, WorkOrder, wo_id, "Work order")
     require_write_org(viewer, wo.org_id)
-    if viewer.is_technician and wo.assignee_id not in (None, viewer.account_id):
+    if not can_work(viewer, wo.org_id, wo.assignee_id):
         who = _emails(session, {wo.assignee_id}).get(wo.assignee_id, "a colleague")
         raise Forbidden(f"Work order #{wo.id} is assigned to {who}: only they or a manager can work on it")
     return wo
@@ -933,7 +941,7 @@ def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
 __all__ = [
     "ACTIVE", "TRANSITIONS", "UNSET", "Closure", "Draft", "HistoryEntry", "LinkedAlert", "Page", "PlantLink",
     "PlantOption", "SlaTimes", "WorkOrderDetail", "WorkOrderSummary", "active_work_order_of_plant", "assign_plant",
-    "busy_message", "change_status", "create_work_order", "deactivate_plant", "detail_after_write",
+    "busy_message", "can_work", "change_status", "create_work_order", "deactivate_plant", "detail_after_write",
     "draft_from_alert", "get_work_order", "list_work_orders", "parse_priority", "parse_status", "parse_type",
     "plant_options", "update_work_order", "workable_work_order",
 ]

@@ -24,7 +24,8 @@ STATUS_CHOICES = ([{"value": ALL, "label": "All statuses"}]
 PRIORITY_CHOICES = ([{"value": ALL, "label": "All priorities"}]
                     + [{"value": p.value, "label": p.label} for p in Priority])
 TRANSITION_LABELS = {WorkOrderStatus.IN_PROGRESS: "Start work", WorkOrderStatus.DONE: "Mark done",
-                     WorkOrderStatus.CANCELLED: "Cancel work order"}
+                     WorkOrderStatus.CANCELLED: "Cancel work order", WorkOrderStatus.ON_HOLD: "Put on hold",
+                     WorkOrderStatus.OPEN: "Reopen"}
 
 
 PERIODS = ("before", "during", "after")
