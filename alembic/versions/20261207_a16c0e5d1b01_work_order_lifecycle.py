@@ -198,6 +198,7 @@ def upgrade_main() -> None:
         batch_op.add_column(sa.Column('downtime_start', woms_app.core.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('downtime_end', woms_app.core.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('cancel_reason', sa.String(length=500), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('lost_energy_kwh', sa.Float(), nullable=True))
         batch_op.create_foreign_key(op.f('fk_work_orders_assignee_id_accounts'), 'accounts', ['assignee_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_work_orders_assignee_id'), ['assignee_id'], unique=False)
     _backfill_sla()
@@ -296,7 +297,7 @@ def downgrade_main() -> None:
         for name in ('problem_code', 'cause_code', 'remedy_code'):
             batch_op.drop_constraint(op.f(f'fk_work_orders_{name}_closure_codes'), type_='foreignkey')
         batch_op.drop_constraint(op.f('ck_work_orders_work_order_type'), type_='check')
-        for name in ('cancel_reason', 'downtime_end', 'downtime_start', 'resolution_note', 'remedy_code',
+        for name in ('lost_energy_kwh', 'cancel_reason', 'downtime_end', 'downtime_start', 'resolution_note', 'remedy_code',
                      'cause_code', 'problem_code', 'held_seconds', 'hold_started_at', 'resolution_due_at',
                      'response_due_at', 'responded_at', 'sla_started_at', 'due_at', 'assignee_id', 'wo_type'):
             batch_op.drop_column(name)

@@ -440,3 +440,42 @@ def test_the_closure_taxonomy_is_seeded_with_solar_failure_modes(fleet):
     assert all(p.causes and p.remedies for p in tree)
     codes = [c.code for p in tree for c in p.causes + p.remedies] + [p.code for p in tree]
     assert len(codes) == len(set(codes))
+
+
+def test_done_stores_the_energy_lost_over_the_downtime_from_the_kpi_model(fleet):
+    """Lost energy = expected − actual over the downtime window, from the same model as the KPIs (the readings as
+    the KPI job loads them, analytics.expected_power, the 300 s interval rule), computed when the work order closes."""
+    from tests import factories
+    from woms_app import analytics
+    from woms_app.core.db import telemetry_session
+    from woms_app.models import Plant
+    from woms_app.services import kpis
+
+    start = NOW - timedelta(hours=3)
+    instants = [start + timedelta(minutes=5 * k) for k in range(25)]  # 2 h of 5-minute readings
+    with main_session(SYSTEM_CONTEXT) as s:
+        plant = s.get(Plant, fleet.plants["sunrise-1"])
+        plant.has_irradiance_sensor = True
+        s.add(plant)
+        org_id = plant.org_id
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
+        factories.readings(tel, fleet.plants["sunrise-1"], org_id, instants, lambda k: 20.0 + k % 3,
+                           irradiance_w_m2=800.0, temperature_c=45.0)
+    wo_id = _create(fleet)
+    _move(wo_id, "sunrise", "IN_PROGRESS")
+    _move(wo_id, "sunrise", "DONE", **DONE_OK, downtime_start=start, downtime_end=start + timedelta(hours=2))
+    with main_session(SYSTEM_CONTEXT) as s:
+        wo = s.get(WorkOrder, wo_id)
+        lost = wo.lost_energy_kwh
+        d = wos.get_work_order(s, viewer(s, "sunrise"), wo_id)
+        plant = s.get(Plant, fleet.plants["sunrise-1"])
+        spec = kpis.plant_spec(plant)
+    with telemetry_session(SYSTEM_CONTEXT) as tel:
+        curve = analytics.expected_power(kpis.load_readings(tel, plant.id, start, start + timedelta(hours=2)), spec)
+    expected, actual = analytics.interval_energy(curve, "P_exp"), analytics.interval_energy(curve, "P")
+    assert actual == pytest.approx((21.0 * 24) / 12, rel=0.02)  # ~21 kW for 2 h
+    assert expected > actual and lost == pytest.approx(expected - actual, abs=0.001)
+    assert d.closure.lost_energy_kwh == lost
+    # a reopen forgets it (the next closure computes its own)
+    clock.freeze(NOW + timedelta(hours=1))
+    assert _move(wo_id, "sunrise", "OPEN").lost_energy_kwh is None

@@ -46,6 +46,7 @@ class WorkOrder(MainModel, table=True):
     downtime_start: datetime | None = ts_field()
     downtime_end: datetime | None = ts_field()
     cancel_reason: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False, server_default=""))
+    lost_energy_kwh: float | None = None  # expected − actual over the downtime window (services/kpis.py)
 
 
 class WorkOrderPlant(MainModel, table=True):

@@ -103,6 +103,8 @@ def _closure() -> rx.Component:
                                           weight="medium", data_testid="wop-closure-codes")),
         rx.cond(c["resolution"] != "", rx.text(c["resolution"], size="2", white_space="pre-wrap")),
         rx.cond(c["downtime"] != "", rx.text("Downtime " + c["downtime"], size="1", color_scheme="gray")),
+        rx.cond(c["lost"] != "", rx.text("Energy lost over the downtime (expected − actual, the KPI model): "
+                                         + c["lost"], size="1", data_testid="wop-lost-energy")),
         rx.cond(c["cancel_reason"] != "", rx.text("Cancelled: " + c["cancel_reason"], size="2")),
         spacing="1", width="100%",
     ), width="100%"))

@@ -149,6 +149,7 @@ class Closure:
     downtime_start: datetime | None = None
     downtime_end: datetime | None = None
     cancel_reason: str = ""
+    lost_energy_kwh: float | None = None  # expected − actual over the downtime window, computed at closing
 
 
 @dataclass
@@ -433,7 +434,8 @@ def _closure(session: Session, wo: WorkOrder) -> Closure:
                    cause_code=wo.cause_code, cause=names.get(wo.cause_code or "", ""),
                    remedy_code=wo.remedy_code, remedy=names.get(wo.remedy_code or "", ""),
                    resolution_note=wo.resolution_note or "", downtime_start=wo.downtime_start,
-                   downtime_end=wo.downtime_end, cancel_reason=wo.cancel_reason or "")
+                   downtime_end=wo.downtime_end, cancel_reason=wo.cancel_reason or "",
+                   lost_energy_kwh=wo.lost_energy_kwh)
 
 
 def active_work_order_of_plant(session: Session, plant_id: int) -> WorkOrder | None:
@@ -860,7 +862,7 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
         res_minutes = sla.targets_for(session, wo.org_id)[Priority(wo.priority)][1]
         values.update(closed_at=None, resolution_due_at=now + timedelta(minutes=res_minutes), problem_code=None,
                       cause_code=None, remedy_code=None, resolution_note="", downtime_start=None, downtime_end=None,
-                      cancel_reason="")
+                      cancel_reason="", lost_energy_kwh=None)
         history_note = "; ".join(x for x in ("Reopened", note) if x)
 
     # compare-and-set: a concurrent transition of the same work order makes this one fail cleanly
@@ -925,6 +927,10 @@ def _refresh_snapshots(session: Session) -> None:
         kpis.refresh_work_order_snapshots(work_order_ids=sorted(ids))
     except Exception:  # the close is committed; the hourly job computes the snapshots again
         log.exception("work-order snapshots after closing %s failed", sorted(ids))
+    try:
+        kpis.refresh_lost_energy(sorted(ids))
+    except Exception:  # the close is committed; the figure stays unknown
+        log.exception("lost energy after closing %s failed", sorted(ids))
 
 
 def _drop_snapshots(session: Session) -> None:

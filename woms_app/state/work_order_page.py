@@ -141,7 +141,8 @@ class WorkOrderPageState(AuthState):
         c = d.closure
         self.closure = {"problem": c.problem, "cause": c.cause, "remedy": c.remedy, "resolution": c.resolution_note,
                         "downtime": (f"{fmt_time(c.downtime_start)} → {fmt_time(c.downtime_end)}"
-                                     if c.downtime_start else ""), "cancel_reason": c.cancel_reason}
+                                     if c.downtime_start else ""), "cancel_reason": c.cancel_reason,
+                        "lost": "" if c.lost_energy_kwh is None else f"{c.lost_energy_kwh:,.1f} kWh"}
         self.plants = [{"name": p.plant_name, "active": "yes" if p.is_active else ""} for p in d.plants]
         self.history = [{"at": fmt_time(h.at), "who": h.who, "what": _history_text(h), "note": h.note}
                         for h in d.history]

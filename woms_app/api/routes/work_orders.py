@@ -156,6 +156,7 @@ class ClosureOut(BaseModel):
     downtime_start: datetime | None
     downtime_end: datetime | None
     cancel_reason: str
+    lost_energy_kwh: float | None
 
 
 class SlaTimesOut(BaseModel):
