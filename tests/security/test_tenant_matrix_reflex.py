@@ -190,6 +190,7 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "AdminAccountsState.set_create_open": plain("AdminAccountsState", "set_create_open", is_open=True),
         "AdminAccountsState.set_form_role": plain("AdminAccountsState", "set_form_role", value="SUPERADMIN"),
         "AdminAccountsState.set_form_org": plain("AdminAccountsState", "set_form_org", value=str(borg)),
+        "AdminAccountsState.set_form_org_role": plain("AdminAccountsState", "set_form_org_role", value="technician"),
         "AdminAccountsState.create": [[("AdminAccountsState", "set_form_org", {"value": str(borg)}),
                                        ("AdminAccountsState", "create", {"form_data": {
                                            "email": "mole@helios.example", "password": "Sup3r-secret-pw!",

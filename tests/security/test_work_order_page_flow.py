@@ -84,3 +84,17 @@ def test_a_colleagues_page_offers_no_step_and_refuses_one(world):
     # another organization: not found
     state, _ = _run(EMAILS["ORG_B"], wo_id, [])
     assert state["loaded"] and not state["found"]
+
+
+def test_a_superadmin_creates_a_technician_from_the_accounts_page(world):
+    classes = {c.__name__: c for c in woms_states()}
+    client = Client(_cookie(EMAILS["SUPERADMIN"]), {}, "/admin/accounts")
+    asyncio.run(client.run([
+        ("AdminAccountsState", "load", {}), ("AdminAccountsState", "open_create", {}),
+        ("AdminAccountsState", "set_form_org_role", {"value": "technician"}),
+        ("AdminAccountsState", "create", {"form_data": {"email": "field.tech@sunrise.example", "full_name": "Field",
+                                                        "password": "long-enough-pw",
+                                                        "password_confirm": "long-enough-pw"}})], classes))
+    with main_session(SYSTEM_CONTEXT) as s:
+        acc = s.exec(select(Account).where(Account.email == "field.tech@sunrise.example")).one()
+        assert acc.org_role.value == "technician" and acc.org_id is not None
