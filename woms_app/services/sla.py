@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
-from woms_app.core.errors import ValidationFailed
+from woms_app.core.errors import NotFound, ValidationFailed
 from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, Priority, WorkOrderStatus
 from woms_app.models.org import Organization
 from woms_app.models.work_order import SlaTarget, WorkOrder
@@ -72,8 +72,6 @@ def _org(session: Session, viewer: Viewer, org_id: int | None) -> int:
             raise ValidationFailed("Choose the organization (org_id)", field="org_id")
         org_id = viewer.org_id
     if not can_see_org(viewer, org_id) or session.get(Organization, org_id) is None:
-        from woms_app.core.errors import NotFound
-
         raise NotFound("Organization not found", field="org_id")
     return org_id
 
@@ -136,7 +134,7 @@ def set_sla_targets(session: Session, viewer: Viewer, targets: list[dict[str, An
     audit.record_write(session, viewer, "update", "sla_targets", org_id, org_id=org_id,
                        detail="; ".join(f"{p.value} {r}/{s} min" for p, (r, s) in clean.items()))
     feed.publish_after_commit(session, org_id, feed.WORK_ORDERS)
-    return [v for v in list_sla_targets(session, viewer, org_id)]
+    return list_sla_targets(session, viewer, org_id)
 
 
 # ---------------------------------------------------------------- the clocks (writes go through work_orders.py)

@@ -637,9 +637,6 @@ def workable_work_order(session: Session, viewer: Viewer, wo_id: int) -> WorkOrd
     return wo
 
 
-_writable_wo = workable_work_order
-
-
 class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
@@ -719,7 +716,7 @@ def update_work_order(session: Session, viewer: Viewer, wo_id: int, *, title: An
 
 def assign_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int) -> WorkOrder:
     """Put one more plant on an active work order."""
-    wo = _writable_wo(session, viewer, wo_id)
+    wo = workable_work_order(session, viewer, wo_id)
     plant = get_scoped(session, viewer, Plant, plant_id, "Plant")
     status = WorkOrderStatus(wo.status)
     if status not in ACTIVE_WORK_ORDER_STATUSES:
@@ -750,7 +747,7 @@ def assign_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int) ->
 
 def deactivate_plant(session: Session, viewer: Viewer, wo_id: int, plant_id: int) -> WorkOrder:
     """End a plant's active assignment on a work order (the row stays, for history)."""
-    wo = _writable_wo(session, viewer, wo_id)
+    wo = workable_work_order(session, viewer, wo_id)
     plant = get_scoped(session, viewer, Plant, plant_id, "Plant")
     link = session.exec(select(WorkOrderPlant).where(WorkOrderPlant.work_order_id == wo.id,
                                                      WorkOrderPlant.plant_id == plant.id,
