@@ -62,6 +62,13 @@ def run_migrations_online() -> None:
         engine = make_engine(url)
         with engine.connect() as connection:
             logger.info("Migrating database %s", name)
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # batch mode rebuilds a table (copy, DROP the old one, rename): with foreign keys enforced, the DROP
+                # would delete (ON DELETE CASCADE) or refuse every referencing row. Off for the migration (only
+                # outside a transaction does the pragma act), checked and back on afterwards.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             context.configure(
                 connection=connection,
                 upgrade_token=f"{name}_upgrades",
@@ -70,6 +77,12 @@ def run_migrations_online() -> None:
             )
             with context.begin_transaction():
                 context.run_migrations(engine_name=name)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+                if broken:
+                    raise RuntimeError(f"the migration left rows violating foreign keys: {broken[:5]}")
         engine.dispose()
 
 

@@ -126,6 +126,10 @@ def ensure_app_login(owner_url: str) -> None:
 _pool: list[tuple[str, str]] = []  # migrated PostgreSQL database pairs, reused test after test (wiped between)
 
 
+#: tables a wipe keeps: the migrations' bookkeeping and the reference data they seed (the closure taxonomy)
+KEPT_TABLES = ("alembic_version", "closure_codes")
+
+
 def _pg_wipe(names: tuple[str, str]) -> None:
     """Empty every table of a migrated pair and restart its sequences (far cheaper than CREATE DATABASE here)."""
     import psycopg
@@ -140,7 +144,7 @@ def _pg_wipe(names: tuple[str, str]) -> None:
             tables = [r[0] for r in conn.execute(
                 "SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-                "AND c.relname <> 'alembic_version'")]
+                "AND NOT c.relname = ANY(%s)", [list(KEPT_TABLES)])]
             if tables:
                 conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 

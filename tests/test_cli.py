@@ -46,10 +46,12 @@ def test_seed_demo_is_idempotent(db, capsys):
     out = capsys.readouterr().out
     assert "0 organizations created, 0 accounts created, 0 vendors created" in out
     assert "Demo history: 10 plants, 350 energy days and 350 KPI days written, 1 work orders created" in out
-    assert out.rstrip().endswith("Demo history: 10 plants, 0 energy days and 0 KPI days written, 0 work orders created")
+    assert "Demo work orders: 12 created" in out  # six per organization (services/demo_work_orders.py)
+    assert "Demo history: 10 plants, 0 energy days and 0 KPI days written, 0 work orders created\n" \
+           "Demo work orders: 0 created" in out
     with main_session(SYSTEM_CONTEXT) as s:
         assert len(s.exec(select(Organization)).all()) == 2
-        assert len(s.exec(select(Account)).all()) == 4
+        assert len(s.exec(select(Account)).all()) == 8  # admin, govt, a manager and two technicians per organization
         vendors = s.exec(select(Vendor)).all()
         assert len(vendors) == 2 and all(v.credentials_encrypted for v in vendors)
 

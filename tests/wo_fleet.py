@@ -14,7 +14,8 @@ from woms_app.services.auth import viewer_for
 from woms_app.services.viewer import Viewer
 
 EMAILS = {"admin": "admin@demo.woms", "govt": "govt@demo.woms", "sunrise": "ops@sunrise.demo.woms",
-          "helios": "ops@helios.demo.woms"}
+          "helios": "ops@helios.demo.woms", "tech1": "tech1@sunrise.demo.woms", "tech2": "tech2@sunrise.demo.woms",
+          "helios-tech": "tech1@helios.demo.woms"}
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
@@ -49,3 +50,7 @@ def build_fleet(session: Session, n_plants: int = 3) -> Fleet:
 def viewer(session: Session, who: str) -> Viewer:
     account = session.exec(select(Account).where(sa.func.lower(Account.email) == EMAILS[who])).one()
     return viewer_for(session, account)
+
+
+def account_id(session: Session, who: str) -> int:
+    return session.exec(select(Account.id).where(sa.func.lower(Account.email) == EMAILS[who])).one()

@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                 history = seed_history()
                 print(f"Demo history: {history['plants']} plants, {history['energy_days']} energy days and "
                       f"{history['kpi_days']} KPI days written, {history['work_orders']} work orders created")
+                from woms_app.services.demo_work_orders import seed_work_orders
+
+                print(f"Demo work orders: {seed_work_orders()} created")
     except WomsError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ DASHBOARD = "/"
 PLANTS = "/plants"
 PLANT = "/plants/[plant_id]"
 WORK_ORDERS = "/work-orders"
+WORK_ORDER = "/work-orders/[wo_id]"
 ALERTS = "/alerts"
 VENDORS = "/vendors"
 ADMIN_ORGS = "/admin/organizations"
@@ -13,3 +14,7 @@ ADMIN_AUDIT = "/admin/audit"
 
 def plant(plant_id: int | str) -> str:
     return f"/plants/{plant_id}"
+
+
+def work_order(wo_id: int | str) -> str:
+    return f"/work-orders/{wo_id}"

@@ -4,7 +4,7 @@ On PostgreSQL the new tables get row-level security like the others: templates b
 through the template, checklists and attachments through their work order, checklist items through the checklist.
 
 Revision ID: a16c0e5d1b02
-Revises: a17a0c4e5d01
+Revises: a16c0e5d1b01
 Create Date: 2026-12-07 23:50:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 import woms_app.core.types  # noqa: F401  (UTCDateTime)
 
 revision: str = 'a16c0e5d1b02'
-down_revision: Union[str, Sequence[str], None] = 'a17a0c4e5d01'
+down_revision: Union[str, Sequence[str], None] = 'a16c0e5d1b01'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

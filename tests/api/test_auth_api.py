@@ -9,6 +9,7 @@ from tests.api.conftest import login
 from woms_app.core import clock
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import Account, AuditLog, AuthSession, Organization, Plant
+from woms_app.services.seed import DEMO_ACCOUNTS
 
 
 def _cookie_attrs(resp):
@@ -176,7 +177,7 @@ def test_sql_injection_looking_emails_are_just_wrong_emails(client, email):
     r = login(client, email, "' OR '1'='1")
     assert r.status_code == 401
     with main_session(SYSTEM_CONTEXT) as s:
-        assert len(s.exec(select(Account)).all()) == 4
+        assert len(s.exec(select(Account)).all()) == len(DEMO_ACCOUNTS)  # the accounts table is intact
 
 
 def test_login_and_logout_are_audited(client):

@@ -89,7 +89,7 @@ def test_every_read_sees_the_write_before_it(api_url, slow_commits):
             if got.status_code != 200 or got.json()["status"] != "OPEN":
                 stale.append(f"create {wo} → read {got.status_code}")
             # pair 2: cancel → read it (and the plant is free for the next create)
-            r = c.patch(f"/api/work-orders/{wo}/status", json={"status": "CANCELLED"})
+            r = c.patch(f"/api/work-orders/{wo}/status", json={"status": "CANCELLED", "note": "test pair"})
             if r.status_code != 200:
                 stale.append(f"cancel {wo} → {r.status_code} {r.text[:80]}")
                 continue

@@ -52,7 +52,8 @@ def test_create_get_list_and_transitions(client, fleet):
     assert [p["is_active"] for p in r.json()["plant_links"]] == [True, False]
     r = client.post(f"/api/work-orders/{wo['id']}/plants", json={"plant_id": fleet.plants["sunrise-3"]})
     assert r.status_code == 201
-    r = client.patch(f"/api/work-orders/{wo['id']}/status", json={"status": "DONE"})
+    r = client.patch(f"/api/work-orders/{wo['id']}/status", json={"status": "DONE", "resolution_note": "Swapped",
+                                                                    "cause_code": "dc_fuse"})
     body = r.json()
     assert body["status"] == "DONE" and body["closed_at"] and not any(p["is_active"] for p in body["plant_links"])
     assert [h["kind"] for h in body["history"]] == ["status", "plant_added", "plant_removed", "status", "created"]

@@ -309,7 +309,7 @@ def test_live_refresh_dashboard_and_plants_without_reload(new_page, plants):
     screenshot(dash, "live-dashboard-sunrise-light")
 
     # and back: cancelling it frees the plant and lowers the count, live
-    r = dash.request.patch(f"/api/work-orders/{wo_id}/status", data={"status": "CANCELLED"})
+    r = dash.request.patch(f"/api/work-orders/{wo_id}/status", data={"status": "CANCELLED", "note": "test done"})
     assert r.ok, r.text()
     expect(dash.get_by_test_id("metric-work-orders")).to_have_text(str(before), timeout=3000)
     expect(row.get_by_text(f"#{wo_id}")).to_have_count(0, timeout=3000)

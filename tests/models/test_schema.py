@@ -77,23 +77,31 @@ def test_one_active_work_order_per_plant_is_a_database_rule(fresh_databases):
 def test_unique_rules(fresh_databases):
     migrate(fresh_databases.main_url, fresh_databases.telemetry_url)
     engine = make_engine(fresh_databases.main_url)
-    acc = sa.text("INSERT INTO accounts (email, full_name, password_hash, account_type, org_id, is_active, "
-                  "failed_login_count, created_at) VALUES (:e, '', 'x', :r, :o, true, 0, :t)")
+    acc = sa.text("INSERT INTO accounts (email, full_name, password_hash, account_type, org_id, org_role, is_active, "
+                  "failed_login_count, created_at) VALUES (:e, '', 'x', :r, :o, :role, true, 0, :t)")
     try:
         with engine.begin() as conn:
             now = _insert_org_vendor_plants(conn, n_plants=1)
-            conn.execute(acc, {"e": "ops@example.com", "r": "ORG", "o": 1, "t": now})
+            conn.execute(acc, {"e": "ops@example.com", "r": "ORG", "o": 1, "role": "manager", "t": now})
+            conn.execute(acc, {"e": "tech@example.com", "r": "ORG", "o": 1, "role": "technician", "t": now})
         # case-insensitive unique email
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(acc, {"e": "OPS@Example.COM", "r": "ORG", "o": 1, "t": now})
+            conn.execute(acc, {"e": "OPS@Example.COM", "r": "ORG", "o": 1, "role": "manager", "t": now})
         # ORG accounts need an org, others must not have one
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(acc, {"e": "a@example.com", "r": "ORG", "o": None, "t": now})
+            conn.execute(acc, {"e": "a@example.com", "r": "ORG", "o": None, "role": "manager", "t": now})
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(acc, {"e": "b@example.com", "r": "GOVT", "o": 1, "t": now})
+            conn.execute(acc, {"e": "b@example.com", "r": "GOVT", "o": 1, "role": None, "t": now})
+        # ORG accounts have a role inside their organization, others none; the role is one of the two
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(acc, {"e": "d@example.com", "r": "ORG", "o": 1, "role": None, "t": now})
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(acc, {"e": "e@example.com", "r": "GOVT", "o": None, "role": "manager", "t": now})
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(acc, {"e": "f@example.com", "r": "ORG", "o": 1, "role": "owner", "t": now})
         # unknown enum value
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(acc, {"e": "c@example.com", "r": "ROOT", "o": None, "t": now})
+            conn.execute(acc, {"e": "c@example.com", "r": "ROOT", "o": None, "role": None, "t": now})
         # (vendor_id, external_id) unique for plants
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO plants (org_id, vendor_id, external_id, name, capacity_kw, timezone, "

@@ -19,6 +19,7 @@ from woms_app.models import (
     Account,
     EffPeriod,
     Organization,
+    OrgRole,
     PlantDailyEnergy,
     PlantDailyKpi,
     SyncKind,
@@ -26,13 +27,14 @@ from woms_app.models import (
     SyncStatus,
     SyncTrigger,
     Vendor,
+    WorkOrderComment,
     WorkOrderPlantEff,
 )
 
 PASSWORD = "woms-demo-pass"
 ORG_A, ORG_B = "Sunrise Energy", "Helios Power"
 EMAILS = {"ORG_A": "ops@sunrise.demo.woms", "ORG_B": "ops@helios.demo.woms", "GOVT": "govt@demo.woms",
-          "SUPERADMIN": "admin@demo.woms"}
+          "SUPERADMIN": "admin@demo.woms", "TECH_A": "tech1@sunrise.demo.woms", "TECH_A2": "tech2@sunrise.demo.woms"}
 
 
 @dataclass
@@ -64,7 +66,8 @@ def _tenant(org_name: str, tag: str) -> Tenant:
     now = utcnow().replace(second=0, microsecond=0)
     with main_session(SYSTEM_CONTEXT) as s:
         org = s.exec(select(Organization).where(Organization.name == org_name)).one()
-        account = s.exec(select(Account).where(Account.org_id == org.id)).first()
+        account = s.exec(select(Account).where(Account.org_id == org.id, Account.org_role == OrgRole.MANAGER)
+                         .order_by(Account.id)).first()
         vendor = s.exec(select(Vendor).where(Vendor.org_id == org.id)).first()
         vendor.name = f"{tag} Vendor"
         s.add(vendor)
@@ -74,6 +77,7 @@ def _tenant(org_name: str, tag: str) -> Tenant:
                   for i in range(3)]
         wo = factories.work_order(s, org.id, plants[:1], created_by=account.id, title=f"{tag} Work Order",
                                   description=f"{tag} description")
+        s.add(WorkOrderComment(work_order_id=wo.id, account_id=account.id, body=f"{tag} comment"))
         s.add(WorkOrderPlantEff(work_order_id=wo.id, plant_id=plants[0].id, period=EffPeriod.BEFORE,
                                 window_start=now - timedelta(days=7), window_end=now, pr=0.8, days=7,
                                 method=f"{tag} method"))

@@ -41,6 +41,7 @@ class Probe:
     org_a: int | str = 404
     govt: int = 200  # reads; writes are always 403 for GOVT
     a_own_ok: bool = True  # a read the route would answer for A's own rows too (not used for writes)
+    shows_b: bool = True  # the positive controls' answer names B's rows (not for reference data or settings)
 
 
 def _wo_create(w: World) -> list[Call]:
@@ -177,6 +178,20 @@ MATRIX: dict[tuple[str, str], Probe] = {
     ("POST", "/api/vendors/{vendor_id}/test"): Probe(WRITE, lambda w: [Call(f"/api/vendors/{w.b.vendor_id}/test")]),
     ("POST", "/api/vendors/{vendor_id}/sync"): Probe(WRITE, lambda w: [Call(f"/api/vendors/{w.b.vendor_id}/sync")]),
     ("POST", "/api/work-orders"): Probe(WRITE, _wo_create),
+    ("PATCH", "/api/work-orders/{wo_id}"): Probe(WRITE, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}", json={"title": "Renamed by A"}),
+        Call(f"/api/work-orders/{w.b.wo_id}", json={"assignee_id": w.a.account_id})]),
+    ("GET", "/api/work-orders/{wo_id}/comments"): Probe(READ, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/comments")]),
+    ("POST", "/api/work-orders/{wo_id}/comments"): Probe(WRITE, lambda w: [
+        Call(f"/api/work-orders/{w.b.wo_id}/comments", json={"body": "From A"})]),
+    ("GET", "/api/closure-codes"): Probe(READ, lambda w: [Call("/api/closure-codes")], org_a="scoped",
+                                         shows_b=False),
+    ("GET", "/api/sla-targets"): Probe(READ, lambda w: [Call("/api/sla-targets", {"org_id": w.b.org_id})],
+                                       shows_b=False),
+    ("PUT", "/api/sla-targets"): Probe(WRITE, lambda w: [
+        Call("/api/sla-targets", json={"org_id": w.b.org_id, "targets": [
+            {"priority": "HIGH", "response_minutes": 60, "resolution_minutes": 600}]})]),
     ("PATCH", "/api/work-orders/{wo_id}/status"): Probe(WRITE, lambda w: [
         Call(f"/api/work-orders/{w.b.wo_id}/status", json={"status": s}) for s in ("IN_PROGRESS", "CANCELLED")]),
     ("POST", "/api/work-orders/{wo_id}/plants"): Probe(WRITE, lambda w: [
@@ -277,7 +292,7 @@ def test_cross_tenant_matrix(world):
                 # positive controls: the same request reaches B's rows for B and for SUPERADMIN
                 for role in ("ORG_B", "SUPERADMIN"):
                     check(role, method, path, call, lambda s: s == 200, "200",
-                          must_show_b=probe.org_a != "scoped" or role == "ORG_B")
+                          must_show_b=probe.shows_b and (probe.org_a != "scoped" or role == "ORG_B"))
     # positive controls for the writes: every B id used above exists and is visible to B
     for p in (f"/api/plants/{w.b.free_plant_id}", f"/api/work-orders/{w.b.wo_id}", f"/api/alerts/{w.b.alert_id}",
               f"/api/vendors/{w.b.vendor_id}"):
@@ -307,6 +322,81 @@ def test_a_write_by_org_b_itself_does_go_through(world):
     assert r.status_code == 201, r.text
     assert c.delete(_att(w.b.wo_id, w.b.attachment_id)).status_code == 204
     assert c.delete(_cl(w.b.wo_id, w.b.checklist_id)).status_code == 204
+
+
+MANAGER_ONLY = ["POST /api/vendors", "PATCH /api/vendors/{vendor_id}", "DELETE /api/vendors/{vendor_id}",
+                "POST /api/vendors/{vendor_id}/test", "POST /api/vendors/{vendor_id}/sync", "PUT /api/sla-targets"]
+
+
+def _manager_only_calls(w: World) -> list[tuple[str, Call]]:
+    """The manager-only routes on org A's own rows (what a technician of A is refused)."""
+    v = w.a.vendor_id
+    return [("POST", Call("/api/vendors", json={"name": "Tech's vendor", "vendor_type": "sungrow",
+                                                "base_url": UNREACHABLE, "credentials": {
+                                                    "appkey": "k", "access_key": "a", "username": "u",
+                                                    "password": "p"}})),
+            ("PATCH", Call(f"/api/vendors/{v}", json={"name": "Renamed by a technician"})),
+            ("DELETE", Call(f"/api/vendors/{v}", {"remove_plants": "true"})),
+            ("POST", Call(f"/api/vendors/{v}/test")),
+            ("POST", Call(f"/api/vendors/{v}/sync")),
+            ("PUT", Call("/api/sla-targets", json={"targets": [
+                {"priority": "HIGH", "response_minutes": 60, "resolution_minutes": 600}]}))]
+
+
+def test_a_technician_is_refused_on_manager_only_routes_and_changes_nothing(world):
+    """Technicians see their organization but do not manage it: vendor writes, syncs and SLA targets answer 403
+    (their own organization's rows: the refusal is about the role), nothing changes; their manager may."""
+    w = world
+    tech = _client(EMAILS["TECH_A"])
+    calls = _manager_only_calls(w)
+    assert sorted(f"{m} {c.path}".replace(str(w.a.vendor_id), "{vendor_id}") for m, c in calls) == \
+        sorted(MANAGER_ONLY)
+    failures = []
+    for method, call in calls:
+        before = db_fingerprint()
+        r = _send(tech, method, call)
+        changed = changed_tables(before, db_fingerprint())
+        if r.status_code != 403 or changed or "Technicians cannot" not in r.text:
+            failures.append(f"{method} {call.path}: {r.status_code} {r.text[:120]} changed={changed}")
+    assert not failures, "\n".join(failures)
+    # the reads stay open to them
+    for path in ("/api/vendors", "/api/sla-targets", "/api/closure-codes", f"/api/work-orders/{w.a.wo_id}",
+                 f"/api/plants/{w.a.plant_ids[0]}", f"/api/alerts/{w.a.alert_id}", "/api/dashboard"):
+        assert tech.get(path).status_code == 200, path
+    # and the manager's same SLA request goes through (the 403 was about the role)
+    manager = _client(EMAILS["ORG_A"])
+    assert _send(manager, "PUT", calls[-1][1]).status_code == 200
+
+
+def test_a_technician_works_unassigned_and_own_work_orders_but_not_a_colleagues(world):
+    w = world
+    tech, colleague = _client(EMAILS["TECH_A"]), _client(EMAILS["TECH_A2"])
+    me = tech.get("/api/me").json()
+    assert me["org_role"] == "technician" and me["is_manager"] is False
+    # A's work order is unassigned: the technician comments, takes it and starts it
+    assert tech.post(f"/api/work-orders/{w.a.wo_id}/comments", json={"body": "On my way"}).status_code == 201
+    r = tech.patch(f"/api/work-orders/{w.a.wo_id}", json={"assignee_id": me["id"]})
+    assert r.status_code == 200 and r.json()["assignee"] == EMAILS["TECH_A"]
+    # now it is theirs: the colleague is refused every working route, and nothing changes
+    for method, call in [("PATCH", Call(f"/api/work-orders/{w.a.wo_id}/status", json={"status": "IN_PROGRESS"})),
+                         ("POST", Call(f"/api/work-orders/{w.a.wo_id}/comments", json={"body": "Mine now"})),
+                         ("PATCH", Call(f"/api/work-orders/{w.a.wo_id}", json={"title": "Renamed"})),
+                         ("POST", Call(f"/api/work-orders/{w.a.wo_id}/plants", json={"plant_id": w.a.free_plant_id}))]:
+        before = db_fingerprint()
+        r = _send(colleague, method, call)
+        assert r.status_code == 403 and EMAILS["TECH_A"] in r.json()["detail"], (method, call.path, r.text)
+        assert changed_tables(before, db_fingerprint()) == []
+    # ... but reads it (comments included)
+    assert [c["body"] for c in colleague.get(f"/api/work-orders/{w.a.wo_id}/comments").json()][-1] == "On my way"
+    r = tech.patch(f"/api/work-orders/{w.a.wo_id}/status", json={"status": "IN_PROGRESS"})
+    assert r.status_code == 200 and r.json()["status"] == "IN_PROGRESS"
+    # a technician gives no work to a colleague, and changes no priority
+    colleague_id = colleague.get("/api/me").json()["id"]
+    assert tech.patch(f"/api/work-orders/{w.a.wo_id}", json={"assignee_id": colleague_id}).status_code == 403
+    assert tech.patch(f"/api/work-orders/{w.a.wo_id}", json={"priority": "CRITICAL"}).status_code == 403
+    # a foreign work order is still 404 for a technician
+    assert tech.get(f"/api/work-orders/{w.b.wo_id}").status_code == 404
+    assert tech.post(f"/api/work-orders/{w.b.wo_id}/comments", json={"body": "x"}).status_code == 404
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost:3000.evil.example"])

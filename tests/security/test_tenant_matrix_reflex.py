@@ -98,6 +98,21 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
                                         ("AlertsFeedState", "export_csv", {})]],
         # --- work orders
         "WorkOrdersState.load": plain("WorkOrdersState", "load"),
+        # --- /work-orders/[wo_id] (the id comes from the URL: B's, see the router query)
+        "WorkOrderPageState.load": [[("WorkOrderPageState", "load", {})]],
+        "WorkOrderPageState.on_live": [[("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "on_live", {})]],
+        "WorkOrderPageState.set_problem": plain("WorkOrderPageState", "set_problem", value="soiling"),
+        "WorkOrderPageState.set_cause": plain("WorkOrderPageState", "set_cause", value="soiling_dust"),
+        "WorkOrderPageState.set_remedy": plain("WorkOrderPageState", "set_remedy", value="soiling_clean"),
+        "WorkOrderPageState.set_resolution": plain("WorkOrderPageState", "set_resolution", value="x" * 5000),
+        "WorkOrderPageState.set_note": plain("WorkOrderPageState", "set_note", value="reason"),
+        "WorkOrderPageState.set_comment": plain("WorkOrderPageState", "set_comment", value="hello"),
+        "WorkOrderPageState.transition": [
+            [("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "set_note", {"value": "why"}),
+             ("WorkOrderPageState", "transition", {"to_status": t})] for t in ("IN_PROGRESS", "CANCELLED", "junk")],
+        "WorkOrderPageState.add_comment": [
+            [("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "set_comment", {"value": "From A"}),
+             ("WorkOrderPageState", "add_comment", {})]],
         "WorkOrdersState.load_page": plain("WorkOrdersState", "load_page"),
         "WorkOrdersState.on_live": plain("WorkOrdersState", "on_live"),
         "WorkOrdersState.set_status_filter": plain("WorkOrdersState", "set_status_filter", value="OPEN"),
@@ -224,6 +239,7 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "AdminAccountsState.set_create_open": plain("AdminAccountsState", "set_create_open", is_open=True),
         "AdminAccountsState.set_form_role": plain("AdminAccountsState", "set_form_role", value="SUPERADMIN"),
         "AdminAccountsState.set_form_org": plain("AdminAccountsState", "set_form_org", value=str(borg)),
+        "AdminAccountsState.set_form_org_role": plain("AdminAccountsState", "set_form_org_role", value="technician"),
         "AdminAccountsState.create": [[("AdminAccountsState", "set_form_org", {"value": str(borg)}),
                                        ("AdminAccountsState", "create", {"form_data": {
                                            "email": "mole@helios.example", "password": "Sup3r-secret-pw!",
@@ -411,13 +427,13 @@ def test_reflex_handlers_cross_tenant(world):
         s.add(v)
     classes = {c.__name__: c for c in woms_states()}
     cookie = _cookie(EMAILS["ORG_A"])
-    query = {"plant_id": str(w.b.plant_ids[0]), "wo": str(w.b.wo_id)}
+    query = {"plant_id": str(w.b.plant_ids[0]), "wo": str(w.b.wo_id), "wo_id": str(w.b.wo_id)}
     failures: list[str] = []
     runs = 0
     for name, attacks in sorted(_attacks(w).items()):
         for steps in attacks:
             runs += 1
-            path = "/plants/[plant_id]" if name.startswith("PlantDetail") else "/work-orders"
+            path = _path(name)
             client = Client(cookie, query, path)
             before = db_fingerprint()
             b_before = _b_rows(w) if name in OWN_WRITES else None
@@ -445,6 +461,13 @@ def test_reflex_handlers_cross_tenant(world):
     assert not failures, f"{len(failures)} of {runs} attacks failed:\n" + "\n".join(failures[:40])
 
 
+def _path(name: str) -> str:
+    """The page a handler's state serves (its dynamic route parameter comes from the router query)."""
+    if name.startswith("PlantDetail"):
+        return "/plants/[plant_id]"
+    return "/work-orders/[wo_id]" if name.startswith("WorkOrderPage") else "/work-orders"
+
+
 def _expected_error(exc: BaseException) -> bool:
     from woms_app.core.errors import WomsError
 
@@ -456,14 +479,15 @@ def test_the_attacks_reach_b_when_b_sends_them(world):
     w = world
     classes = {c.__name__: c for c in woms_states()}
     cookie = _cookie(EMAILS["ORG_B"])
-    query = {"plant_id": str(w.b.plant_ids[0]), "wo": str(w.b.wo_id)}
+    query = {"plant_id": str(w.b.plant_ids[0]), "wo": str(w.b.wo_id), "wo_id": str(w.b.wo_id)}
     for steps in ([("WorkOrdersState", "open_detail", {"wo_id": w.b.wo_id})],
                   [("PlantDetailState", "load", {})],
                   [("VendorsState", "open_edit", {"vendor_id": str(w.b.vendor_id)})],
                   [("SelectedPlantState", "show_plant", {"plant_id": w.b.plant_ids[0]})],
                   [("WorkOrderFormState", "start_from_alert", {"alert_id": w.b.alert_id})],
-                  [("WorkOrderItemsState", "load_for", {"wo_id": w.b.wo_id})]):
-        path = "/plants/[plant_id]" if steps[0][0] == "PlantDetailState" else "/work-orders"
+                  [("WorkOrderItemsState", "load_for", {"wo_id": w.b.wo_id})],
+                  [("WorkOrderPageState", "load", {})]):
+        path = _path(steps[0][0])
         client = Client(cookie, query, path)
         tree = asyncio.run(client.run(steps, classes))
         assert _leaks(_dump(tree), w), (steps, client.errors)

@@ -200,11 +200,11 @@ def test_closing_a_work_order_recomputes_its_snapshots_at_once(seeded):
             wo_service.change_status(s, viewer, wo_id, "in_progress")
         clock.freeze(now - timedelta(days=3))
         with main_session(SYSTEM_CONTEXT) as s:  # a close that is rolled back computes nothing
-            wo_service.change_status(s, viewer, wo_id, "done")
+            wo_service.change_status(s, viewer, wo_id, "done", resolution_note="Checked", cause_code="dc_fuse")
             s.rollback()
         with main_session(SYSTEM_CONTEXT) as s:
             assert s.exec(select(WorkOrderPlantEff).where(WorkOrderPlantEff.work_order_id == wo_id)).all() == []
-            wo_service.change_status(s, viewer, wo_id, "done")
+            wo_service.change_status(s, viewer, wo_id, "done", resolution_note="Checked", cause_code="dc_fuse")
     finally:
         clock.freeze(None)
     with main_session(SYSTEM_CONTEXT) as s:

@@ -12,7 +12,7 @@ from tests.pg.conftest import as_app_role, pg_dbs  # noqa: F401  (fixture)
 from tests.wo_fleet import build_fleet, viewer
 from woms_app.core.db import SYSTEM_CONTEXT, main_engine, main_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from woms_app.models import Alert, AuditLog, WorkOrder, WorkOrderEvent, WorkOrderPlant
+from woms_app.models import Alert, AuditLog, WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderStatus
 from woms_app.services import work_orders as wos
 
 
@@ -182,9 +182,10 @@ def test_transitions_history_and_release_of_plants(fleet):
         assert wo.status.value == "IN_PROGRESS" and wo.closed_at is None
     with main_session(SYSTEM_CONTEXT) as s:
         v = viewer(s, "sunrise")
-        wo = wos.change_status(s, v, wo_id, "done")
+        wo = wos.change_status(s, v, wo_id, "done", resolution_note="Inverter swapped",
+                               cause_code="inverter_hw_fault")
         assert wo.closed_at is not None
-        with pytest.raises(Conflict, match="it is closed"):
+        with pytest.raises(Conflict, match=r"cannot move to cancelled \(it can move to open \(reopen\)\)"):
             wos.change_status(s, v, wo_id, "CANCELLED")
         with pytest.raises(Conflict, match="is done"):
             wos.assign_plant(s, v, wo_id, fleet.plants["sunrise-3"])
@@ -196,7 +197,8 @@ def test_transitions_history_and_release_of_plants(fleet):
         assert [(h.kind, h.to_status and h.to_status.value) for h in d.history] == [
             ("status", "DONE"), ("status", "IN_PROGRESS"), ("created", "OPEN")]
         assert "2 plant(s) released" in d.history[0].note and d.history[1].note == "crew on site"
-        assert d.next_statuses == ()
+        assert "Inverter swapped" in d.history[0].note and "Inverter trip / Inverter hardware fault" in d.history[0].note
+        assert d.next_statuses == (WorkOrderStatus.OPEN,)  # reopen
     # the plants are free again
     _create(plants=("sunrise-1",), fleet=fleet, title="Follow-up")
 
@@ -217,10 +219,11 @@ def test_cancel_from_open_and_deactivate_then_reassign(fleet):
             wos.assign_plant(s, v, wo_id, fleet.plants["sunrise-2"])
         with pytest.raises(ValidationFailed, match="another organization"):
             wos.assign_plant(s, viewer(s, "admin"), wo_id, fleet.plants["helios-1"])
-        wos.change_status(s, v, wo_id, "CANCELLED")
+        wos.change_status(s, v, wo_id, "CANCELLED", note="Duplicate of the vendor's ticket")
     with main_session(SYSTEM_CONTEXT) as s:
         d = wos.get_work_order(s, viewer(s, "sunrise"), wo_id)
         assert d.summary.status.value == "CANCELLED" and d.summary.closed_at is not None
+        assert d.closure.cancel_reason == "Duplicate of the vendor's ticket"
         kinds = [h.kind for h in d.history]
         assert kinds == ["status", "plant_added", "plant_removed", "created"]
         assert len(d.plants) == 3  # sunrise-2 twice (history kept), sunrise-1
@@ -337,7 +340,7 @@ def test_the_whole_flow_as_the_non_owner_app_role_under_row_level_security(pg_db
             wos._refuse_busy = monkey_free
         with main_session(SYSTEM_CONTEXT) as s:
             v = viewer(s, "sunrise")
-            wos.change_status(s, v, a, "CANCELLED")
+            wos.change_status(s, v, a, "CANCELLED", note="Raised twice")
         with main_session(SYSTEM_CONTEXT) as s:
             v = viewer(s, "sunrise")
             wos.assign_plant(s, v, b, fleet.plants["sunrise-1"])  # freed by the cancellation

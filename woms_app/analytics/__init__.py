@@ -57,7 +57,7 @@ from woms_app.analytics.model import (
     PlantSpec,
     round_sig,
 )
-from woms_app.analytics.power import expected_power
+from woms_app.analytics.power import expected_power, interval_energy, lost_energy
 from woms_app.analytics.windows import (
     KpiWindow,
     WindowKpis,
@@ -81,7 +81,9 @@ __all__ = [
     "compute_work_order_snapshots",
     "expected_intervals",
     "expected_power",
+    "interval_energy",
     "local_day_bounds",
+    "lost_energy",
     "round_sig",
     "work_order_windows",
 ]

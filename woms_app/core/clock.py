@@ -17,3 +17,8 @@ def freeze(at: datetime | None) -> None:
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     _frozen = at
+
+
+def frozen_at() -> datetime | None:
+    """The instant the clock is frozen at (None: running), so a temporary freeze can restore it."""
+    return _frozen

@@ -5,8 +5,10 @@ from woms_app.models.enums import (
     AlertSeverity,
     AlertStatus,
     ChecklistResult,
+    ClosureLevel,
     EffPeriod,
     Freshness,
+    OrgRole,
     Priority,
     SyncKind,
     SyncStatus,
@@ -26,7 +28,15 @@ from woms_app.models.telemetry import (
     TelemetryReading,
 )
 from woms_app.models.vendor import Vendor
-from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff
+from woms_app.models.work_order import (
+    ClosureCode,
+    SlaTarget,
+    WorkOrder,
+    WorkOrderComment,
+    WorkOrderEvent,
+    WorkOrderPlant,
+    WorkOrderPlantEff,
+)
 from woms_app.models.work_order_items import (
     ChecklistTemplate,
     ChecklistTemplateItem,
@@ -36,7 +46,8 @@ from woms_app.models.work_order_items import (
 )
 
 __all__ = [
-    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
+    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession", "ClosureCode",
+    "ClosureLevel", "OrgRole", "SlaTarget", "WorkOrderComment", "WorkOrderType",
     "EffPeriod", "Freshness", "LoginAttempt", "Organization", "OrgPowerBucket", "Plant", "PlantDailyEnergy",
     "PlantDevice",
     "PlantDailyKpi", "PlantPowerBucket", "Priority",

@@ -27,6 +27,13 @@ class AccountType(LabelledEnum):
     ORG = "ORG"
 
 
+class OrgRole(LabelledEnum):
+    """The role of an ORG account inside its organization (NULL for SUPERADMIN and GOVT accounts)."""
+
+    MANAGER = "manager"  # today's rights: vendors, schedules, settings, every work order of the org
+    TECHNICIAN = "technician"  # works the work orders assigned to them or left unassigned
+
+
 class Priority(LabelledEnum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
@@ -37,6 +44,7 @@ class Priority(LabelledEnum):
 class WorkOrderStatus(LabelledEnum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
+    ON_HOLD = "ON_HOLD"
     DONE = "DONE"
     CANCELLED = "CANCELLED"
 
@@ -46,7 +54,8 @@ class WorkOrderStatus(LabelledEnum):
 
 
 #: the statuses of a work order that holds its plants (one active work order per plant; alerts link to it)
-ACTIVE_WORK_ORDER_STATUSES: tuple[WorkOrderStatus, ...] = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)
+ACTIVE_WORK_ORDER_STATUSES: tuple[WorkOrderStatus, ...] = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS,
+                                                           WorkOrderStatus.ON_HOLD)
 
 
 class WorkOrderType(LabelledEnum):
@@ -55,6 +64,14 @@ class WorkOrderType(LabelledEnum):
     INSPECTION = "inspection"
     CLEANING = "cleaning"
     OTHER = "other"
+
+
+class ClosureLevel(LabelledEnum):
+    """The three levels of the closure taxonomy: a problem has causes and remedies."""
+
+    PROBLEM = "problem"
+    CAUSE = "cause"
+    REMEDY = "remedy"
 
 
 class ChecklistResult(LabelledEnum):
@@ -125,6 +142,7 @@ _LABELS: dict[enum.Enum, str] = {
     AccountType.GOVT: "Government",
     AccountType.ORG: "Organization",
     WorkOrderStatus.IN_PROGRESS: "In progress",
+    WorkOrderStatus.ON_HOLD: "On hold",
     VendorStatus.NEEDS_CREDENTIALS: "Needs credentials",
     Freshness.NO_DATA: "No data",
 }
@@ -133,12 +151,15 @@ _COLORS: dict[enum.Enum, str] = {
     AccountType.SUPERADMIN: "purple",
     AccountType.GOVT: "blue",
     AccountType.ORG: "teal",
+    OrgRole.MANAGER: "teal",
+    OrgRole.TECHNICIAN: "cyan",
     Priority.LOW: "gray",
     Priority.MEDIUM: "blue",
     Priority.HIGH: "orange",
     Priority.CRITICAL: "red",
     WorkOrderStatus.OPEN: "blue",
     WorkOrderStatus.IN_PROGRESS: "amber",
+    WorkOrderStatus.ON_HOLD: "orange",
     WorkOrderStatus.DONE: "green",
     WorkOrderStatus.CANCELLED: "gray",
     AlertSeverity.CRITICAL: "red",

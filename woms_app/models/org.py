@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from woms_app.core.db import MainModel
+from woms_app.core.types import enum_type
 from woms_app.models._fields import enum_field, fk, ts_field
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 
 
 class Organization(MainModel, table=True):
@@ -32,6 +33,11 @@ class Account(MainModel, table=True):
             "(account_type = 'ORG' AND org_id IS NOT NULL) OR (account_type <> 'ORG' AND org_id IS NULL)",
             name="org_matches_type",
         ),
+        # ORG accounts have a role inside their organization (manager or technician); the others none
+        sa.CheckConstraint(
+            "(account_type = 'ORG' AND org_role IS NOT NULL) OR (account_type <> 'ORG' AND org_role IS NULL)",
+            name="org_role_matches_type",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +46,7 @@ class Account(MainModel, table=True):
     password_hash: str = Field(max_length=100)
     account_type: AccountType = enum_field(AccountType, "account_type")
     org_id: int | None = fk("organizations.id", nullable=True)
+    org_role: OrgRole | None = Field(default=None, sa_column=sa.Column(enum_type(OrgRole, "org_role"), nullable=True))
     is_active: bool = Field(default=True)
     failed_login_count: int = Field(default=0)
     last_failed_login_at: datetime | None = ts_field()

@@ -6,7 +6,7 @@ from woms_app import routes
 from woms_app.components.form_field import form_field
 from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import enum_badge
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 from woms_app.state.admin import AdminAccountsState as S
 from woms_app.state.helpers import ALL
 
@@ -39,6 +39,14 @@ def _create_dialog() -> rx.Component:
                             form_field("Organization", _org_select(S.form_org, S.set_form_org, with_all=False,
                                                                    width="100%", id="acct-org"),
                                        S.errors.get("org_id", ""))),
+                    rx.cond(S.form_role == "ORG",
+                            form_field("Role in the organization", rx.select.root(
+                                rx.select.trigger(width="100%", id="acct-org-role"),
+                                rx.select.content(*[rx.select.item(r.label, value=r.value) for r in OrgRole]),
+                                value=S.form_org_role, on_change=S.set_form_org_role),
+                                S.errors.get("org_role", ""),
+                                hint="Technicians work the work orders assigned to them or unassigned; managers "
+                                     "also manage vendors and settings")),
                     form_field("Password", rx.input(name="password", type="password", required=True,
                                                     id="acct-password", width="100%", auto_complete="new-password"),
                                S.errors.get("password", ""), hint="At least 10 characters; give it to the user "
@@ -115,7 +123,8 @@ def _row(r) -> rx.Component:
         rx.table.row_header_cell(rx.vstack(rx.text(r["email"], weight="medium"), rx.text(r["name"], size="1",
                                                                                          color_scheme="gray"),
                                            spacing="0")),
-        rx.table.cell(enum_badge(AccountType, r["role"])),
+        rx.table.cell(rx.hstack(enum_badge(AccountType, r["role"]),
+                                rx.cond(r["org_role"] != "", enum_badge(OrgRole, r["org_role"])), spacing="1")),
         rx.table.cell(r["org"]),
         rx.table.cell(rx.cond(r["active"] == "yes", rx.badge("Active", color_scheme="green", variant="soft"),
                               rx.badge("Deactivated", color_scheme="gray", variant="soft"))),

@@ -37,8 +37,12 @@ def _filters() -> rx.Component:
 def _row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text("#" + r["id"], color_scheme="gray", size="2")),
-        rx.table.row_header_cell(rx.button(r["title"], on_click=W.open_detail(r["id"]), variant="ghost", size="2",
-                                           data_testid="wo-open", style={"text_align": "left", "height": "auto"})),
+        rx.table.row_header_cell(rx.hstack(
+            rx.button(r["title"], on_click=W.open_detail(r["id"]), variant="ghost", size="2",
+                      data_testid="wo-open", style={"text_align": "left", "height": "auto"}),
+            rx.link(rx.icon("external-link", size=14), href="/work-orders/" + r["id"], aria_label="Open its page",
+                    data_testid="wo-open-page"),
+            spacing="2", align="center")),
         rx.cond(AuthState.is_superadmin | AuthState.is_govt, rx.table.cell(rx.text(r["org"], size="2"))),
         rx.table.cell(rx.text(r["plants"], size="2")),
         rx.table.cell(priority_badge(r["priority"])),
@@ -217,6 +221,8 @@ def _detail_dialog() -> rx.Component:
             rx.hstack(
                 rx.dialog.title("#" + d["id"] + " " + d["title"], margin="0", data_testid="wo-detail-title"),
                 rx.spacer(),
+                rx.link(rx.button(rx.icon("external-link", size=14), "Open page", size="1", variant="soft"),
+                        href="/work-orders/" + d["id"], data_testid="wo-detail-page-link"),
                 rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", color_scheme="gray",
                                                aria_label="Close")),
                 width="100%", align="center",

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from woms_app.core import security
 from woms_app.core.clock import utcnow
 from woms_app.core.errors import Conflict, NotFound, ValidationFailed
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 from woms_app.models.org import Account, Organization
 from woms_app.services import audit, checklists
 from woms_app.services.auth import normalize_email, revoke_all_sessions
@@ -81,9 +81,22 @@ def update_organization(session: Session, viewer: Viewer, org_id: int, *, name: 
     return org
 
 
+def parse_org_role(value: OrgRole | str | None) -> OrgRole:
+    """manager | technician (an ORG account's role inside its organization)."""
+    if isinstance(value, OrgRole):
+        return value
+    try:
+        return OrgRole(str(value or "").strip().lower())
+    except ValueError as exc:
+        raise ValidationFailed("The role in the organization must be manager or technician",
+                               field="org_role") from exc
+
+
 def create_account(session: Session, viewer: Viewer, *, email: str, password: str, account_type: AccountType | str,
-                   org_id: int | None = None, full_name: str = "") -> Account:
-    """Create an account (SUPERADMIN only; the CLI passes the system viewer)."""
+                   org_id: int | None = None, full_name: str = "",
+                   org_role: OrgRole | str | None = OrgRole.MANAGER) -> Account:
+    """Create an account (SUPERADMIN only; the CLI passes the system viewer). An ORG account gets ``org_role``
+    (manager unless said otherwise); the other types have none."""
     require_superadmin(viewer)
     email_n = normalize_email(email)
     if not EMAIL_RE.match(email_n) or len(email_n) > 254:
@@ -92,20 +105,42 @@ def create_account(session: Session, viewer: Viewer, *, email: str, password: st
         account_type = AccountType(account_type)
     except ValueError as exc:
         raise ValidationFailed("Role must be SUPERADMIN, GOVT or ORG", field="account_type") from exc
+    role: OrgRole | None = None
     if account_type == AccountType.ORG:
         if org_id is None or session.get(Organization, org_id) is None:
             raise ValidationFailed("An organization account needs an existing organization", field="org_id")
+        role = parse_org_role(org_role)
     else:
         org_id = None
     validate_password(password)
     if session.exec(select(Account).where(sa.func.lower(Account.email) == email_n)).first():
         raise Conflict("An account with this email already exists", field="email")
     account = Account(email=email_n, full_name=(full_name or "").strip()[:120],
-                      password_hash=security.hash_password(password), account_type=account_type, org_id=org_id)
+                      password_hash=security.hash_password(password), account_type=account_type, org_id=org_id,
+                      org_role=role)
     session.add(account)
     session.flush()
     audit.record_write(session, viewer, "create", "accounts", account.id, org_id=org_id,
-                       detail=f"{email_n} ({account_type.value})")
+                       detail=f"{email_n} ({account_type.value}{', ' + role.value if role else ''})")
+    return account
+
+
+def set_org_role(session: Session, viewer: Viewer, account_id: int, org_role: OrgRole | str) -> Account:
+    """Make an ORG account a manager or a technician (SUPERADMIN only). Its sessions end, so the new rights apply
+    at once everywhere."""
+    require_superadmin(viewer)
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Account not found")
+    if AccountType(account.account_type) != AccountType.ORG:
+        raise ValidationFailed("Only organization accounts have a role in an organization", field="org_role")
+    role = parse_org_role(org_role)
+    if account.org_role != role:
+        account.org_role = role
+        session.add(account)
+        revoke_all_sessions(session, account.id)
+        audit.record_write(session, viewer, "set_org_role", "accounts", account.id, org_id=account.org_id,
+                           detail=f"{account.email} -> {role.value}")
     return account
 
 

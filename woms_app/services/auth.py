@@ -19,7 +19,7 @@ from woms_app.core.clock import utcnow
 from woms_app.core.config import get_settings
 from woms_app.core.db import DbContext, set_context
 from woms_app.core.errors import Forbidden, NotAuthenticated, TooManyAttempts, ValidationFailed
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
 from woms_app.services import audit
 from woms_app.services.viewer import Viewer
@@ -83,6 +83,7 @@ def viewer_for(session: Session, account: Account) -> Viewer:
         org_id=account.org_id,
         full_name=account.full_name,
         org_name=org_name,
+        org_role=OrgRole(account.org_role) if account.org_role else None,
     )
 
 

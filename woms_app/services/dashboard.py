@@ -14,10 +14,12 @@ from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, AlertSeverity, Ale
 from woms_app.models.org import Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
-from woms_app.services import audit, kpis, telemetry
+from woms_app.services import audit, kpis, sla, telemetry
 from woms_app.services.freshness import freshness_counts
 from woms_app.services.viewer import Viewer, org_filter
 from woms_app.services.zones import zone_label
+
+DUE_SOON_HOURS = 24
 
 
 @dataclass
@@ -30,6 +32,8 @@ class OrgFigures:
     energy_today_mwh: float = 0.0
     active_alerts: int = 0
     open_work_orders: int = 0
+    overdue_work_orders: int = 0
+    due_soon_work_orders: int = 0
 
 
 @dataclass
@@ -42,6 +46,8 @@ class DashboardSummary:
     active_alerts: int = 0
     alerts_by_severity: dict[str, int] = field(default_factory=dict)
     open_work_orders: int = 0
+    overdue_work_orders: int = 0  # active and past the due time or the resolution clock (services/sla.py)
+    due_soon_work_orders: int = 0  # active, not overdue, due within DUE_SOON_HOURS
     freshness: dict[str, int] = field(default_factory=dict)  # Freshness value -> plants
     fleet_pr: float | None = None  # Σ energy ÷ Σ reference energy over yesterday's complete plant-days
     fleet_pr_plants: int = 0  # plants whose yesterday counted …
@@ -109,6 +115,13 @@ def summary(session: Session, viewer: Viewer, *, now: datetime | None = None) ->
     for oid, n in wo_rows:
         if oid in per_org:
             per_org[oid].open_work_orders = n
+    for attr, clause in (("overdue_work_orders", sla.overdue_clause(now)),
+                         ("due_soon_work_orders", sla.due_within_clause(now, DUE_SOON_HOURS))):
+        for oid, n in session.exec(select(WorkOrder.org_id, sa.func.count(WorkOrder.id))
+                                   .where(org_filter(viewer, WorkOrder.org_id), clause)
+                                   .group_by(WorkOrder.org_id)).all():
+            if oid in per_org:
+                setattr(per_org[oid], attr, n)
 
     figures = list(per_org.values())
     pr = kpis.fleet_pr(session, viewer, now=now, zones=zones)
@@ -129,6 +142,8 @@ def summary(session: Session, viewer: Viewer, *, now: datetime | None = None) ->
         active_alerts=sum(by_sev.values()),
         alerts_by_severity=by_sev,
         open_work_orders=sum(f.open_work_orders for f in figures),
+        overdue_work_orders=sum(f.overdue_work_orders for f in figures),
+        due_soon_work_orders=sum(f.due_soon_work_orders for f in figures),
         freshness=freshness_counts(session, viewer, now, zones=zones),
         fleet_pr=pr.pr,
         fleet_pr_plants=pr.plants_counted,

@@ -42,13 +42,13 @@ from woms_app.core.timezones import local_day, zone
 from woms_app.emulator import physics
 from woms_app.emulator.fleet import Fleet, build_fleet
 from woms_app.emulator.fleet import PlantSpec as EmuPlant
-from woms_app.models.enums import AccountType, SyncKind, SyncTrigger, WorkOrderStatus
+from woms_app.models.enums import AccountType, OrgRole, Priority, SyncKind, SyncTrigger, WorkOrderStatus
 from woms_app.models.org import Account
 from woms_app.models.plant import Plant
 from woms_app.models.telemetry import PlantDailyEnergy, PlantDailyKpi
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
-from woms_app.services import kpis
+from woms_app.services import kpis, sla
 from woms_app.services.plants import refresh_latest_kpis
 from woms_app.services.telemetry import DayAggregate, contributions
 from woms_app.services.viewer import Viewer
@@ -240,12 +240,13 @@ def backfill_plant(plant: Plant, spec: EmuPlant, seed: int, now: datetime, activ
 
 
 def _demo_writer(session: Session, org_id: int) -> Viewer:
-    acc = session.exec(select(Account).where(Account.org_id == org_id, Account.account_type == AccountType.ORG)
+    acc = session.exec(select(Account).where(Account.org_id == org_id, Account.account_type == AccountType.ORG,
+                                             Account.org_role == OrgRole.MANAGER)
                        .order_by(Account.id)).first()
     if acc is None:
-        raise RuntimeError("the demo organization has no ORG account")
+        raise RuntimeError("the demo organization has no manager account")
     return Viewer(account_id=acc.id, email=acc.email, role=AccountType.ORG, org_id=org_id,
-                  full_name=acc.full_name or "")
+                  full_name=acc.full_name or "", org_role=OrgRole.MANAGER)
 
 
 def ensure_cleaning_work_order(plant: Plant, now: datetime) -> int | None:
@@ -268,13 +269,18 @@ def ensure_cleaning_work_order(plant: Plant, now: datetime) -> int | None:
         started = datetime.combine(act, time(9, 30), tzinfo=tz).astimezone(UTC)
         closed = datetime.combine(act + timedelta(days=1), time(14, 0), tzinfo=tz).astimezone(UTC)
         wo = wo_service.create_work_order(session, viewer, title=CLEANING_TITLE, description=CLEANING_DESCRIPTION,
-                                          priority="high", plant_ids=[plant.id])
+                                          priority="high", plant_ids=[plant.id], wo_type="cleaning")
         wo_service.change_status(session, viewer, wo.id, WorkOrderStatus.IN_PROGRESS, note="Cleaning crew on site")
         wo_service.change_status(session, viewer, wo.id, WorkOrderStatus.DONE,
-                                 note="All strings washed; output back to normal")
+                                 resolution_note="All strings washed; output back to normal",
+                                 problem_code="soiling", cause_code="soiling_dust", remedy_code="soiling_clean")
         wo_id = wo.id
+        response, resolution = sla.targets_for(session, plant.org_id)[Priority.HIGH]
         session.execute(sa.update(WorkOrder).where(WorkOrder.id == wo_id)
-                        .values(created_at=opened, updated_at=closed, closed_at=closed))
+                        .values(created_at=opened, updated_at=closed, closed_at=closed, sla_started_at=opened,
+                                responded_at=started, response_due_at=opened + timedelta(minutes=response),
+                                resolution_due_at=opened + timedelta(minutes=resolution), downtime_start=opened,
+                                downtime_end=closed))
         session.execute(sa.update(WorkOrderPlant).where(WorkOrderPlant.work_order_id == wo_id)
                         .values(assigned_at=opened, deactivated_at=closed))
         for event, at in zip(session.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == wo_id)

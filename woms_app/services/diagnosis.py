@@ -85,11 +85,8 @@ def _bucketed(plant: Plant, exp: pd.DataFrame, source: str, label: str, note: st
             "irradiance": None if not source else _num(row["G"]),
         })
     # energies over consecutive 5-minute pairs (the KPI's rule: exactly 300 s apart, both ends finite)
-    nxt = exp.shift(-1)
-    step = (nxt["ts"] - exp["ts"]).dt.total_seconds()
-    ok = step == analytics.INTERVAL_S
     for col, attr in (("P", "energy_kwh"), ("P_exp", "expected_energy_kwh")):
-        both = ok & exp[col].notna() & nxt[col].notna()
-        if both.any():
-            setattr(diag, attr, round(float(((exp[col] + nxt[col]) / 2 * analytics.INTERVAL_H)[both].sum()), 3))
+        energy = analytics.interval_energy(exp, col)
+        if energy is not None:
+            setattr(diag, attr, round(energy, 3))
     return diag

@@ -33,7 +33,7 @@ from woms_app.core.clock import utcnow
 from woms_app.core.db import SYSTEM_CONTEXT, DbContext, db_context, main_session, telemetry_session
 from woms_app.core.timezones import local_day
 from woms_app.core.upsert import upsert
-from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES
+from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, WorkOrderStatus
 from woms_app.models.plant import Plant
 from woms_app.models.telemetry import PlantDailyKpi, TelemetryReading
 from woms_app.models.work_order import WorkOrder, WorkOrderPlant, WorkOrderPlantEff
@@ -307,6 +307,44 @@ def daily_frame(plant_id: int, first: date, last: date, ctx: DbContext | None = 
         rows = tel.exec(select(PlantDailyKpi).where(PlantDailyKpi.plant_id == plant_id, PlantDailyKpi.day >= first,
                                                     PlantDailyKpi.day <= last).order_by(PlantDailyKpi.day)).all()
     return pd.DataFrame([r.model_dump() for r in rows])
+
+
+@_as_system
+def refresh_lost_energy(work_order_ids: Iterable[int]) -> int:
+    """The energy a DONE work order's plants lost over its downtime window: Σ over its plants of expected − actual
+    (``analytics.lost_energy`` on the readings as the KPIs load them: the same model, inputs and 300 s interval
+    rule as the daily efficiency figure). Stored on the work order (``lost_energy_kwh``; None when no plant had
+    readings and a reference for the window), computed when it closes — readings are purged after a few days.
+    The plants are the ones its closing released. Returns how many work orders got a figure."""
+    done = 0
+    with main_session() as session:
+        orders = session.exec(select(WorkOrder).where(WorkOrder.id.in_(list(work_order_ids)),
+                                                      WorkOrder.status == WorkOrderStatus.DONE,
+                                                      WorkOrder.downtime_start.is_not(None),
+                                                      WorkOrder.downtime_end.is_not(None))).all()
+        for wo in orders:
+            plants = session.exec(select(Plant).join(WorkOrderPlant, WorkOrderPlant.plant_id == Plant.id)
+                                  .where(WorkOrderPlant.work_order_id == wo.id,
+                                         WorkOrderPlant.deactivated_at == wo.closed_at)).unique().all()
+            total, counted = 0.0, 0
+            for plant in plants:
+                with telemetry_session() as tel:
+                    frame = load_readings(tel, plant.id, wo.downtime_start, wo.downtime_end)
+                if frame.empty:
+                    continue
+                try:
+                    lost = analytics.lost_energy(analytics.expected_power(frame, plant_spec(plant)))
+                except ValueError as exc:  # no capacity, or neither sensor nor coordinates: no reference
+                    log.info("work order %s plant %s: no lost energy (%s)", wo.id, plant.id, exc)
+                    continue
+                if lost is not None:
+                    total += lost[0]
+                    counted += 1
+            wo.lost_energy_kwh = round(total, 3) if counted else None
+            session.add(wo)
+            done += counted > 0
+            feed.publish_after_commit(session, wo.org_id, feed.WORK_ORDERS)
+    return done
 
 
 @_as_system

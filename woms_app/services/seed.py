@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from woms_app.core.config import get_settings
 from woms_app.core.errors import Forbidden
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 from woms_app.models.org import Account, Organization
 from woms_app.services import accounts, audit, checklists
 from woms_app.services.viewer import SYSTEM
@@ -17,11 +17,16 @@ log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "woms-demo-pass"
 DEMO_ORGS = [("Sunrise Energy", "Asia/Kolkata"), ("Helios Power", "Europe/Berlin")]
+#: email, name, type, organization, role in the organization (all with DEMO_PASSWORD; listed in the README)
 DEMO_ACCOUNTS = [
-    ("admin@demo.woms", "Demo Super Admin", AccountType.SUPERADMIN, None),
-    ("govt@demo.woms", "Demo Energy Agency", AccountType.GOVT, None),
-    ("ops@sunrise.demo.woms", "Sunrise O&M", AccountType.ORG, "Sunrise Energy"),
-    ("ops@helios.demo.woms", "Helios O&M", AccountType.ORG, "Helios Power"),
+    ("admin@demo.woms", "Demo Super Admin", AccountType.SUPERADMIN, None, None),
+    ("govt@demo.woms", "Demo Energy Agency", AccountType.GOVT, None, None),
+    ("ops@sunrise.demo.woms", "Sunrise O&M", AccountType.ORG, "Sunrise Energy", OrgRole.MANAGER),
+    ("ops@helios.demo.woms", "Helios O&M", AccountType.ORG, "Helios Power", OrgRole.MANAGER),
+    ("tech1@sunrise.demo.woms", "Asha Rao (technician)", AccountType.ORG, "Sunrise Energy", OrgRole.TECHNICIAN),
+    ("tech2@sunrise.demo.woms", "Vikram Singh (technician)", AccountType.ORG, "Sunrise Energy", OrgRole.TECHNICIAN),
+    ("tech1@helios.demo.woms", "Lena Vogel (technician)", AccountType.ORG, "Helios Power", OrgRole.TECHNICIAN),
+    ("tech2@helios.demo.woms", "Jonas Becker (technician)", AccountType.ORG, "Helios Power", OrgRole.TECHNICIAN),
 ]
 
 
@@ -40,10 +45,11 @@ def seed_demo(session: Session) -> dict[str, int]:
         orgs[name] = org
         checklists.install_default_templates(session, SYSTEM, org.id)  # a new organization has them already
     created["checklist templates"] = checklists.count_templates(session) - templates_before
-    for email, full_name, role, org_name in DEMO_ACCOUNTS:
+    for email, full_name, role, org_name, org_role in DEMO_ACCOUNTS:
         if session.exec(select(Account).where(sa.func.lower(Account.email) == email)).first() is None:
             accounts.create_account(session, SYSTEM, email=email, password=DEMO_PASSWORD, account_type=role,
-                                    org_id=orgs[org_name].id if org_name else None, full_name=full_name)
+                                    org_id=orgs[org_name].id if org_name else None, full_name=full_name,
+                                    org_role=org_role)
             created["accounts"] += 1
     session.flush()
     created["vendors"] = _seed_demo_vendors(session, orgs)

@@ -36,7 +36,7 @@ from woms_app.services import audit, quota, telemetry
 from woms_app.services.adapters import adapter_for
 from woms_app.services.paging import Page, check_page
 from woms_app.services.sync import STALE_RUN, vendor_plan
-from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_write_org
+from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_manager, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
 
 
@@ -97,6 +97,12 @@ class VendorInput:
 def require_vendor_access(viewer: Viewer) -> None:
     if viewer.is_govt:
         raise Forbidden("Vendor integrations are not available to government observers")
+
+
+def require_vendor_manager(viewer: Viewer) -> None:
+    """Adding, changing, testing and deleting vendors is a manager's job (technicians read the list)."""
+    require_vendor_access(viewer)
+    require_manager(viewer, "manage vendor integrations")
 
 
 def vendor_types() -> list[dict[str, Any]]:
@@ -288,7 +294,7 @@ def _type(vendor_type: str | None) -> str:
 
 # ---------------------------------------------------------------- writes
 async def create_vendor(viewer: Viewer, data: VendorInput, *, check: bool = True, **options) -> VendorView:
-    require_vendor_access(viewer)
+    require_vendor_manager(viewer)
     org_id = viewer.org_id if viewer.is_org else data.org_id
     if org_id is None:
         raise ValidationFailed("Choose the organization", field="org_id")
@@ -345,6 +351,8 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
                         **options) -> VendorView:
     """Edit settings; credentials given are merged over the stored ones (blank = keep) and, like a
     changed type or URL, re-validated against the vendor before anything is stored."""
+    require_vendor_manager(viewer)
+
     def load() -> tuple[Vendor, dict]:
         with main_session(viewer.db_context) as s:
             v = _load(s, viewer, vendor_id)
@@ -409,7 +417,9 @@ async def update_vendor(viewer: Viewer, vendor_id: int, data: VendorInput, *, ch
 
 
 async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionResult:
-    """Test the stored credentials of a vendor (writers only)."""
+    """Test the stored credentials of a vendor (managers only)."""
+    require_vendor_manager(viewer)
+
     def load() -> Vendor:
         with main_session(viewer.db_context) as s:
             v = _load(s, viewer, vendor_id)
@@ -430,6 +440,7 @@ async def check_vendor(viewer: Viewer, vendor_id: int, **options) -> ConnectionR
 def delete_vendor(session: Session, viewer: Viewer, vendor_id: int, *, remove_plants: bool = False) -> None:
     """Delete a vendor. Refused while plants use it, unless ``remove_plants`` (then its plants, their
     alerts and telemetry go too — refused if any of them has work-order history)."""
+    require_vendor_manager(viewer)
     vendor = _load(session, viewer, vendor_id)
     require_write_org(viewer, vendor.org_id)
     plant_ids = list(session.exec(select(Plant.id).where(Plant.vendor_id == vendor.id)).all())
@@ -464,7 +475,8 @@ def _delete_telemetry(plant_ids: list[int], viewer: Viewer) -> None:
 
 
 __all__ = ["VendorView", "VendorInput", "list_vendors", "get_vendor", "create_vendor", "update_vendor",
-           "delete_vendor", "check_vendor", "check_connection", "vendor_types", "require_vendor_access"]
+           "delete_vendor", "check_vendor", "check_connection", "vendor_types", "require_vendor_access",
+           "require_vendor_manager"]
 
 
 def org_options(session: Session, viewer: Viewer) -> list[tuple[int, str]]:

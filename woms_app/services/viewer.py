@@ -3,6 +3,11 @@
 ORG accounts see and write only their organization's rows; GOVT accounts read
 everything and write nothing; SUPERADMIN reads and writes everything. A row outside
 the viewer's scope answers "not found", never "forbidden", so ids do not leak.
+
+Inside an organization an ORG account is a **manager** (every right of the organization) or a **technician**
+(sees what the organization sees; works the work orders assigned to them or left unassigned — see
+``services.work_orders.workable_work_order``; manages no vendors, accounts, settings or schedules:
+``require_manager``).
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from sqlmodel import Session
 from woms_app.core.db import SYSTEM_CONTEXT, DbContext
 from woms_app.core.errors import Forbidden, NotFound
 from woms_app.core.ids import MAX_ID, parse_id  # noqa: F401  (MAX_ID re-exported)
-from woms_app.models.enums import AccountType
+from woms_app.models.enums import AccountType, OrgRole
 
 T = TypeVar("T")
 
@@ -28,6 +33,18 @@ class Viewer:
     org_id: int | None = None
     full_name: str = ""
     org_name: str = ""
+    org_role: OrgRole | None = None  # ORG accounts only
+
+    @property
+    def is_manager(self) -> bool:
+        """May manage: a SUPERADMIN, or an ORG account that is its organization's manager."""
+        return self.role == AccountType.SUPERADMIN or (self.role == AccountType.ORG
+                                                       and self.org_role == OrgRole.MANAGER)
+
+    @property
+    def is_technician(self) -> bool:
+        """An ORG account that is not a manager (a technician; an ORG viewer without a role gets no more)."""
+        return self.role == AccountType.ORG and not self.is_manager
 
     @property
     def is_org(self) -> bool:
@@ -94,6 +111,13 @@ def require_writer(viewer: Viewer) -> None:
     """GOVT accounts never write."""
     if not viewer.can_write:
         raise Forbidden("Read-only account: government observers cannot change data")
+
+
+def require_manager(viewer: Viewer, what: str = "do this") -> None:
+    """GOVT never writes; a technician does not manage (vendors, accounts, settings, schedules)."""
+    require_writer(viewer)
+    if not viewer.is_manager:
+        raise Forbidden(f"Technicians cannot {what}: ask a manager of your organization")
 
 
 def require_superadmin(viewer: Viewer) -> None:

@@ -7,10 +7,8 @@ changes them here and nowhere else:
 * ``workable_work_order`` — may the viewer *work* it (record results, upload, attach);
 * ``is_manager`` — may the viewer manage the organization's templates and remove anyone's attachment.
 
-Today a work order may be worked by whoever may write it (``work_orders._writable_wo``: ORG of its organization,
-SUPERADMIN; GOVT → Forbidden). When the technician role lands, ``workable_work_order`` becomes
-``work_orders.workable_work_order`` (a technician on a colleague's work order → Forbidden) and ``is_manager`` the
-manager check.
+A work order is worked by a manager of its organization or SUPERADMIN, and by a technician when it is assigned to
+them or to nobody (``work_orders.workable_work_order``; GOVT → Forbidden); managing is ``Viewer.is_manager``.
 """
 from __future__ import annotations
 
@@ -27,11 +25,11 @@ def visible_work_order(session: Session, viewer: Viewer, wo_id: int) -> WorkOrde
 
 
 def workable_work_order(session: Session, viewer: Viewer, wo_id: int) -> WorkOrder:
-    """The work order if the viewer may work on it: foreign → NotFound, read-only (GOVT) → Forbidden."""
-    return work_orders._writable_wo(session, viewer, wo_id)
+    """The work order if the viewer may work on it: foreign → NotFound, read-only (GOVT) → Forbidden, a technician
+    on a colleague's work order → Forbidden."""
+    return work_orders.workable_work_order(session, viewer, wo_id)
 
 
 def is_manager(viewer: Viewer) -> bool:
-    """Manages templates and may remove any attachment of its organization. Today: every account that can write
-    (ORG accounts of the organization, SUPERADMIN); with roles: ORG managers and SUPERADMIN."""
-    return viewer.can_write and (viewer.is_superadmin or viewer.is_org)
+    """Manages templates and may remove any attachment of its organization: ORG managers and SUPERADMIN."""
+    return viewer.can_write and viewer.is_manager

@@ -139,6 +139,7 @@ class AdminAccountsState(AdminState):
     org_options: list[dict[str, str]] = []
     create_open: bool = False
     form_role: str = "ORG"
+    form_org_role: str = "manager"  # an ORG account's role inside its organization
     form_org: str = ""
     errors: dict[str, str] = {}
     reset_id: int = 0
@@ -160,6 +161,7 @@ class AdminAccountsState(AdminState):
         self.total = page.total
         self.rows = [{"id": str(a.id), "email": a.email, "name": a.full_name or "—",
                       "role": AccountType(a.account_type).value, "role_label": AccountType(a.account_type).label,
+                      "org_role": a.org_role.value if a.org_role else "",
                       "org": org_name or "—", "active": "yes" if a.is_active else "no",
                       "last_login": fmt_time(a.last_login_at, NONE),
                       "self": "yes" if a.id == viewer.account_id else "no"}
@@ -206,6 +208,7 @@ class AdminAccountsState(AdminState):
     def open_create(self):
         self._admin()
         self.form_role = "ORG"
+        self.form_org_role = "manager"
         self.form_org = self.org_options[0]["id"] if self.org_options else ""
         self.errors, self.create_open = {}, True
 
@@ -216,6 +219,10 @@ class AdminAccountsState(AdminState):
     @rx.event
     def set_form_role(self, value: str):
         self.form_role = str(value)
+
+    @rx.event
+    def set_form_org_role(self, value: str):
+        self.form_org_role = str(value)[:20]
 
     @rx.event
     def set_form_org(self, value: str):
@@ -238,7 +245,8 @@ class AdminAccountsState(AdminState):
             with main_session() as session:
                 account = account_service.create_account(
                     session, viewer, email=str(form_data.get("email", ""))[:300], password=password,
-                    account_type=self.form_role, org_id=org_id, full_name=str(form_data.get("full_name", ""))[:200])
+                    account_type=self.form_role, org_id=org_id, full_name=str(form_data.get("full_name", ""))[:200],
+                    org_role=self.form_org_role if self.form_role == "ORG" else None)
                 email = account.email
         except WomsError as exc:
             self.errors = {exc.field or "form": exc.message}

@@ -76,6 +76,8 @@ class AuthState(rx.State):
     role: str = ""
     org_name: str = ""
     can_write: bool = False
+    is_manager: bool = False  # SUPERADMIN or an organization's manager (technicians: False)
+    org_role: str = ""
     # which auth_sessions row this tab's tree belongs to (UNBOUND, ANONYMOUS, ENDED or the row id); never sent
     _session_binding: str = UNBOUND
 
@@ -112,11 +114,14 @@ class AuthState(rx.State):
         self.role = viewer.role.value
         self.org_name = viewer.org_name
         self.can_write = viewer.can_write
+        self.is_manager = viewer.is_manager
+        self.org_role = viewer.org_role.value if viewer.org_role else ""
 
     def _forget(self) -> None:
         self.signed_in = False
         self.user_email = self.user_name = self.role = self.org_name = ""
-        self.can_write = False
+        self.can_write = self.is_manager = False
+        self.org_role = ""
 
     @rx.event
     def guard(self):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from woms_app import routes
 from woms_app.core.db import main_session
 from woms_app.core.errors import NotFound
 from woms_app.core.ids import parse_id, require_id
@@ -24,7 +25,8 @@ STATUS_CHOICES = ([{"value": ALL, "label": "All statuses"}]
 PRIORITY_CHOICES = ([{"value": ALL, "label": "All priorities"}]
                     + [{"value": p.value, "label": p.label} for p in Priority])
 TRANSITION_LABELS = {WorkOrderStatus.IN_PROGRESS: "Start work", WorkOrderStatus.DONE: "Mark done",
-                     WorkOrderStatus.CANCELLED: "Cancel work order"}
+                     WorkOrderStatus.CANCELLED: "Cancel work order", WorkOrderStatus.ON_HOLD: "Put on hold",
+                     WorkOrderStatus.OPEN: "Reopen"}
 
 
 PERIODS = ("before", "during", "after")
@@ -33,6 +35,8 @@ VERDICT_COLORS = {"helped": "green", "no_change": "gray", "worse": "red", "uncer
 VERDICT_LABELS = {"helped": "Helped", "no_change": "No clear change", "worse": "Worse", "uncertain": "Uncertain",
                   "not_enough_data": "Not enough data yet"}
 LIVE_TOPICS = {"work_orders", "plants", "alerts"}
+#: moves the dialog cannot make without inputs (closure codes and resolution, a reason): its page makes them
+NEEDS_INPUT = {WorkOrderStatus.DONE.value, WorkOrderStatus.CANCELLED.value}
 
 
 def efficiency_rows(plants: list[svc.PlantLink], snapshots) -> list[dict[str, str]]:
@@ -289,6 +293,10 @@ class WorkOrdersState(AuthState):
     def change_status(self, to_status: str):
         viewer = self._require_viewer()
         wo_id = self._detail_id()
+        if to_status in NEEDS_INPUT:  # a closure's codes and resolution, or a reason: the work order's own page
+            self.detail_open = False
+            yield rx.redirect(routes.work_order(wo_id))
+            return
         self.detail_busy = True
         yield
         try:

@@ -26,11 +26,14 @@ class MeOut(BaseModel):
     org_id: int | None
     org_name: str
     can_write: bool
+    org_role: str | None = None  # ORG accounts: manager | technician
+    is_manager: bool = False
 
 
 def me_out(viewer: Viewer) -> MeOut:
     return MeOut(id=viewer.account_id, email=viewer.email, full_name=viewer.full_name, role=viewer.role.value,
-                 org_id=viewer.org_id, org_name=viewer.org_name, can_write=viewer.can_write)
+                 org_id=viewer.org_id, org_name=viewer.org_name, can_write=viewer.can_write,
+                 org_role=viewer.org_role.value if viewer.org_role else None, is_manager=viewer.is_manager)
 
 
 def _clear_cookie(response: Response) -> None:

@@ -34,7 +34,7 @@ from woms_app.models.vendor import Vendor
 from woms_app.services import audit, quota
 from woms_app.services.alert_sync import AlertCounts
 from woms_app.services.sync.allowance import RunShape, _count_plants, _record_calls, run_shape, vendor_allowance
-from woms_app.services.viewer import MAX_ID, Viewer, get_scoped, require_write_org
+from woms_app.services.viewer import MAX_ID, Viewer, get_scoped, require_manager, require_write_org
 from woms_app.vendors import VendorError
 from woms_app.vendors.metering import VendorAllowance
 
@@ -116,6 +116,8 @@ def _start_run(vendor_id: int, viewer: Viewer, trigger: SyncTrigger, kind: SyncK
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7301, :v)"), {"v": int(vendor_id)})
         vendor = get_scoped(session, viewer, Vendor, vendor_id, "Vendor")
         require_write_org(viewer, vendor.org_id)
+        # a sync spends the vendor's call allowance: a manager's decision (the scheduler acts as the system)
+        require_manager(viewer, "start a vendor sync")
         # abandoned runs (a process died mid-run) are closed so they stop blocking
         session.execute(sa.update(SyncRun).where(SyncRun.vendor_id == vendor_id, SyncRun.status == SyncStatus.RUNNING,
                                                  SyncRun.started_at <= now - STALE_RUN)
