@@ -105,7 +105,8 @@ def test_attach_record_and_the_corrective_work_order(client, fleet):
     body = {k: draft[k] for k in ("title", "description", "priority", "plant_ids")}
     r = client.post("/api/work-orders", json=body)
     assert r.status_code == 409 and f"#{wo['id']}" in r.json()["detail"]  # the plant is still on the inspection
-    assert client.patch(f"/api/work-orders/{wo['id']}/status", json={"status": "CANCELLED"}).status_code == 200
+    cancel = {"status": "CANCELLED", "note": "duplicate"}
+    assert client.patch(f"/api/work-orders/{wo['id']}/status", json=cancel).status_code == 200
     r = client.post("/api/work-orders", json=body)
     assert r.status_code == 201, r.text
     assert r.json()["priority"] == "HIGH" and r.json()["plants"] == ["Sunrise plant 1"]

@@ -110,6 +110,10 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "WorkOrderPageState.transition": [
             [("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "set_note", {"value": "why"}),
              ("WorkOrderPageState", "transition", {"to_status": t})] for t in ("IN_PROGRESS", "CANCELLED", "junk")],
+        # the page loads B's work order from the URL (not found for A), so assign/take act on nothing
+        "WorkOrderPageState.assign": [[("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "assign", {"value": v})]
+                                      for v in ("", "1", "2", "abc")],
+        "WorkOrderPageState.take": [[("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "take", {})]],
         "WorkOrderPageState.add_comment": [
             [("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "set_comment", {"value": "From A"}),
              ("WorkOrderPageState", "add_comment", {})]],

@@ -228,7 +228,7 @@ def test_unknown_or_foreign_items_are_not_found_and_closed_orders_refuse_results
             cl.record_result(s, viewer(s, "govt"), wo_id, c.id, c.items[0].id, result="pass")
     assert db_fingerprint() == before
     with main_session(SYSTEM_CONTEXT) as s:
-        wos.change_status(s, viewer(s, "sunrise"), wo_id, "CANCELLED")
+        wos.change_status(s, viewer(s, "sunrise"), wo_id, "CANCELLED", "no longer needed")
     with main_session(SYSTEM_CONTEXT) as s:
         with pytest.raises(Conflict, match="cancelled"):
             cl.record_result(s, viewer(s, "sunrise"), wo_id, c.id, c.items[0].id, result="pass")
@@ -261,7 +261,8 @@ def test_a_failed_item_drafts_a_corrective_work_order_the_create_path_accepts(fl
     with main_session(SYSTEM_CONTEXT) as s:
         sunrise = viewer(s, "sunrise")
         wos.change_status(s, sunrise, wo_id, "IN_PROGRESS")
-        wos.change_status(s, sunrise, wo_id, "DONE")
+        wos.change_status(s, sunrise, wo_id, "DONE", resolution_note="Inspected; DC isolator freed",
+                          cause_code="soiling_dust")
     with main_session(SYSTEM_CONTEXT) as s:
         draft = cl.corrective_draft(s, viewer(s, "sunrise"), wo_id, c.id, dc.id)  # still offered once closed
         new = wos.create_work_order(s, viewer(s, "sunrise"), title=draft.title, description=draft.description,

@@ -11,6 +11,7 @@ from woms_app.models.enums import ChecklistResult
 from woms_app.state.base import AuthState
 from woms_app.state.checklists import MAX_FILES_PER_DROP, UPLOAD_ACCEPT, UPLOAD_ID, UPLOAD_MAX_BYTES
 from woms_app.state.checklists import WorkOrderItemsState as S
+from woms_app.state.live import live_refresh
 from woms_app.state.work_orders import WorkOrdersState as W
 
 _RESULTS = [(r.value, r.label, r.color) for r in ChecklistResult]
@@ -177,5 +178,15 @@ def work_order_items(wo_id) -> rx.Component:
     its history changes."""
     return rx.box(
         _FollowDetail.create(on_mount=[S.load_for(wo_id)], style={"display": "none"}),
+        checklists_section(), attachments_section(), width="100%",
+    )
+
+
+def work_order_items_on_page(wo_id) -> rx.Component:
+    """Both sections on the work order's own page (/work-orders/[wo_id]): loaded when the page shows the work order,
+    re-read on every live push of the viewer's channel (the page has no detail dialog whose history to follow)."""
+    return rx.box(
+        rx.el.div(on_mount=S.load_for(wo_id), style={"display": "none"}),
+        live_refresh(S.refresh, testid="wo-items-live"),
         checklists_section(), attachments_section(), width="100%",
     )

@@ -1,11 +1,13 @@
 """/work-orders/[wo_id] — one work order at its own address: status, type, assignee, due time, the two SLA clocks,
-plants, closure, history, the comment thread with its form, and the transitions with the inputs they need.
+plants, closure, checklists and attachments, history, the comment thread with its form, and the transitions with
+the inputs they need.
 An unknown id, or one of another organization, shows "Work order not found"."""
 import reflex as rx
 
 from woms_app import routes
 from woms_app.components.page import Frame, page
 from woms_app.components.status_badge import priority_badge, work_order_status_badge
+from woms_app.components.work_order_items import work_order_items_on_page
 from woms_app.state.work_order_page import WorkOrderPageState as P
 
 
@@ -30,7 +32,15 @@ def _facts() -> rx.Component:
     return rx.card(rx.data_list.root(
         row("Organization", P.info["org"]),
         row("Type", P.info["type"], "wop-type"),
-        row("Assignee", P.info["assignee"], "wop-assignee"),
+        rx.data_list.item(rx.data_list.label("Assignee"), rx.data_list.value(rx.hstack(
+            rx.text(P.info["assignee"], data_testid="wop-assignee"),
+            rx.cond(P.can_take, rx.button(rx.icon("hand", size=14), "Take it", size="1", variant="soft",
+                                          on_click=P.take, data_testid="wop-take")),
+            rx.cond(P.can_assign, rx.select.root(
+                rx.select.trigger(placeholder="Assign to…", data_testid="wop-assign"),
+                rx.select.content(rx.foreach(P.assignees, lambda a: rx.select.item(a["label"], value=a["value"]))),
+                value=P.assignee_id, on_change=P.assign, size="1")),
+            spacing="2", align="center", wrap="wrap"))),
         row("Due", P.info["due"], "wop-due"),
         row("Plants", P.info["plants"]),
         row("Created", P.info["created"] + " by " + P.info["created_by"]),
@@ -148,7 +158,8 @@ def _detail() -> rx.Component:
                   spacing="2", align="center"),
         rx.cond(i["description"] != "", rx.text(i["description"], size="2", white_space="pre-wrap")),
         rx.grid(
-            rx.vstack(_facts(), _sla(), _closure(), spacing="3", width="100%"),
+            rx.vstack(_facts(), _sla(), _closure(), rx.card(work_order_items_on_page(i["id"]), width="100%"),
+                      spacing="3", width="100%"),
             rx.vstack(_actions(), _comments(), _history(), spacing="3", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
         ),

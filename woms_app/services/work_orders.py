@@ -41,6 +41,7 @@ from woms_app.models.alert import Alert
 from woms_app.models.enums import (
     ACTIVE_WORK_ORDER_STATUSES,
     AccountType,
+    OrgRole,
     Priority,
     WorkOrderStatus,
     WorkOrderType,
@@ -273,6 +274,25 @@ def _assignee(session: Session, org_id: int, assignee_id: int | None) -> Account
         raise ValidationFailed("The assignee must be an active account of the work order's organization",
                                field="assignee_id")
     return acc
+
+
+@dataclass(frozen=True)
+class AssigneeOption:
+    account_id: int
+    label: str  # "Full Name (e-mail)", or the e-mail
+    is_technician: bool
+
+
+def assignee_options(session: Session, viewer: Viewer, org_id: int) -> list[AssigneeOption]:
+    """Who a work order of ``org_id`` can be assigned to (its organization's active ORG accounts), for the viewer's
+    scope only (another organization's people → NotFound). Technicians first, by name."""
+    if not can_see_org(viewer, org_id):
+        raise NotFound("Organization not found")
+    rows = session.exec(select(Account).where(Account.org_id == org_id, Account.is_active.is_(True),
+                                              Account.account_type == AccountType.ORG)).all()
+    out = [AssigneeOption(account_id=a.id, label=f"{a.full_name} ({a.email})" if a.full_name else a.email,
+                          is_technician=a.org_role != OrgRole.MANAGER) for a in rows if a.id is not None]
+    return sorted(out, key=lambda o: (not o.is_technician, o.label.lower()))
 
 
 def _refuse_delegation(viewer: Viewer, assignee_id: int | None, current: int | None = None) -> None:
@@ -940,9 +960,9 @@ def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
 
 
 __all__ = [
-    "TRANSITIONS", "UNSET", "Closure", "Draft", "HistoryEntry", "LinkedAlert", "PlantLink",
+    "TRANSITIONS", "UNSET", "AssigneeOption", "Closure", "Draft", "HistoryEntry", "LinkedAlert", "PlantLink",
     "PlantOption", "SlaTimes", "WorkOrderDetail", "WorkOrderSummary", "active_work_order_of_plant", "assign_plant",
-    "busy_message", "can_work", "change_status", "create_work_order", "deactivate_plant", "detail_after_write",
-    "draft_from_alert", "get_work_order", "list_work_orders", "parse_priority", "parse_status", "parse_type",
-    "plant_options", "update_work_order", "workable_work_order",
+    "assignee_options", "busy_message", "can_work", "change_status", "create_work_order", "deactivate_plant",
+    "detail_after_write", "draft_from_alert", "get_work_order", "list_work_orders", "parse_priority", "parse_status",
+    "parse_type", "plant_options", "update_work_order", "workable_work_order",
 ]

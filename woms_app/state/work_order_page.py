@@ -67,6 +67,11 @@ class WorkOrderPageState(AuthState):
     comments: list[dict[str, str]] = []
     steps: list[dict[str, str]] = []
     can_work: bool = False
+    # assignment: a manager picks anyone of the organization; a technician takes an unassigned work order
+    can_assign: bool = False
+    can_take: bool = False
+    assignee_id: str = NONE
+    assignees: list[dict[str, str]] = []
     # the closure taxonomy (reference data) and the inputs of the transitions and the comment form
     problems: list[dict[str, str]] = []
     cause_options: list[dict[str, str]] = []  # value, label, problem
@@ -106,11 +111,14 @@ class WorkOrderPageState(AuthState):
             with main_session() as session:
                 d = svc.get_work_order(session, viewer, wo_id)
                 thread = comments_svc.list_comments(session, viewer, wo_id)
+                people = (svc.assignee_options(session, viewer, d.summary.org_id)
+                          if viewer.is_manager and d.summary.status.is_active else [])
                 tree = [] if self.problems else closure_codes.closure_tree(session, viewer)
         except NotFound:
             self.found, self.loaded, self.wo_id = False, True, 0
             return
         self._show(d, thread, viewer)
+        self.assignees = [{"value": str(o.account_id), "label": o.label} for o in people]
         if tree:
             self.problems = [{"value": p.code, "label": p.label} for p in tree]
             self.cause_options = [{"value": c.code, "label": c.label, "problem": p.code} for p in tree
@@ -151,6 +159,10 @@ class WorkOrderPageState(AuthState):
         self.comments = [{"id": str(c.id), "at": fmt_time(c.at), "who": c.author_name or c.author or "—",
                           "body": c.body} for c in thread]
         self.can_work = svc.can_work(viewer, s.org_id, s.assignee_id)
+        active = s.status.is_active
+        self.can_assign = active and viewer.is_manager and viewer.can_write
+        self.can_take = active and viewer.is_technician and s.assignee_id is None
+        self.assignee_id = str(s.assignee_id) if s.assignee_id else NONE
         self.steps = [{"value": t.value, "label": STEP_LABELS.get(t, t.label), "color": t.color}
                       for t in d.next_statuses] if self.can_work else []
 
@@ -217,6 +229,35 @@ class WorkOrderPageState(AuthState):
         self.problem = self.cause = self.remedy = NONE
         self._query()
         return rx.toast.success(f"Work order #{self.wo_id} is now {WorkOrderStatus(target).label.lower()}")
+
+    def _assign(self, account_id: int | None, done: str):
+        viewer = self._require_viewer()
+        if not self.wo_id:
+            return rx.toast.error("Work order not found")
+        try:
+            with main_session() as session:
+                svc.update_work_order(session, viewer, self.wo_id, assignee_id=account_id)
+        except USER_ERRORS as exc:
+            return rx.toast.error(exc.message)
+        self._query()
+        return rx.toast.success(done)
+
+    @rx.event
+    def assign(self, value: str):
+        """A manager's choice in the assignee list ("" = nobody)."""
+        if value == NONE:
+            return self._assign(None, f"Work order #{self.wo_id} is unassigned")
+        account = parse_id(value)
+        if account is None or not any(a["value"] == str(account) for a in self.assignees):
+            return rx.toast.error("The assignee must be an active account of the work order's organization")
+        name = next(a["label"] for a in self.assignees if a["value"] == str(account))
+        return self._assign(account, f"Work order #{self.wo_id} assigned to {name}")
+
+    @rx.event
+    def take(self):
+        """A technician takes an unassigned work order."""
+        viewer = self._require_viewer()
+        return self._assign(viewer.account_id, f"Work order #{self.wo_id} is yours")
 
     @rx.event
     def add_comment(self):
