@@ -107,8 +107,12 @@ def test_checklist_results_corrective_and_attachments(new_page, inspection, tmp_
     assert "Checklist result" in history and "Attachment added" in history
     screenshot(page, "work-order-checklist-attachments-ops-light")
 
-    # once the inspection is closed the plant is free and the corrective work order is created
+    # once the inspection is closed the plant is free and the corrective work order is created; cancelling needs a
+    # reason, so the dialog's Cancel opens the work order's own page, which has the same checklist
     page.click("[data-testid=wo-transition-CANCELLED]")
+    page.wait_for_selector("[data-testid=wop-note]")
+    page.fill("[data-testid=wop-note]", "Inspection closed: the defect goes on its own work order")
+    page.click("[data-testid=wop-step-CANCELLED]")
     toast(page, "is now cancelled")
     dc.locator("[data-testid=cl-corrective]").click()
     toast(page, "Corrective work order #")

@@ -163,7 +163,10 @@ class WorkOrderPageState(AuthState):
         self.can_assign = active and viewer.is_manager and viewer.can_write
         self.can_take = active and viewer.is_technician and s.assignee_id is None
         self.assignee_id = str(s.assignee_id) if s.assignee_id else NONE
-        self.steps = [{"value": t.value, "label": STEP_LABELS.get(t, t.label), "color": t.color}
+        resuming = s.status == WorkOrderStatus.ON_HOLD
+        self.steps = [{"value": t.value, "color": t.color,
+                       "label": "Resume work" if resuming and t == WorkOrderStatus.IN_PROGRESS
+                       else STEP_LABELS.get(t, t.label)}
                       for t in d.next_statuses] if self.can_work else []
 
     # ------------------------------------------------------------ inputs
