@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # typical ambient air temperature [°C] assumed for the PR of a plant-day without any temperature reading
     # (stated in each such day's method string)
     kpi_fallback_ambient_c: float = Field(default=20.0, ge=-40.0, le=50.0)
+    # E-mail notifications over SMTP. No host: e-mails wait in the outbox (last error "SMTP not configured").
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "WOMS <woms@localhost>"
+    smtp_starttls: bool = True  # STARTTLS before login (port 587); off for a local relay without TLS
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:

@@ -13,6 +13,14 @@ from woms_app.models.enums import (
     VendorStatus,
     WorkOrderStatus,
 )
+from woms_app.models.notification import (
+    Channel,
+    EventKind,
+    NotificationPref,
+    OutboxMessage,
+    OutboxStatus,
+    WebhookEndpoint,
+)
 from woms_app.models.ops import AuditLog, SchedulerLock, SyncRun
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
 from woms_app.models.plant import Plant, PlantDevice
@@ -27,7 +35,8 @@ from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant, WorkOrderPlantEff
 
 __all__ = [
-    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
+    "Account", "AccountType", "Alert", "Channel", "EventKind", "NotificationPref", "OutboxMessage",
+    "OutboxStatus", "WebhookEndpoint", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession",
     "EffPeriod", "Freshness", "LoginAttempt", "Organization", "OrgPowerBucket", "Plant", "PlantDailyEnergy",
     "PlantDevice",
     "PlantDailyKpi", "PlantPowerBucket", "Priority",
