@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -193,9 +194,9 @@ def webhook_body(row: Claimed) -> bytes:
                       separators=(",", ":"), sort_keys=True, default=str).encode("utf-8")
 
 
-async def _post(client: Any, row: Claimed, endpoint: Endpoint, now: datetime) -> str | None:
+async def _post(client: Any, row: Claimed, endpoint: Endpoint) -> str | None:
     body = webhook_body(row)
-    ts = int(now.timestamp())
+    ts = int(time.time())  # the wall clock, as the receiver's replay check compares it (not the app's clock)
     try:
         r = await client.post(endpoint.url, content=body,
                               headers=signing.headers(endpoint.secret, ts, body, row.event_kind, row.idempotency_key))
@@ -223,7 +224,7 @@ async def _send_webhooks(rows: list[Claimed], endpoints: dict[int, Endpoint], no
     async with netguard.vendor_client(WEBHOOK_TIMEOUT_S) as client:
         async def one(row: Claimed, ep: Endpoint) -> None:
             async with limit:
-                error = await _post(client, row, ep, now)
+                error = await _post(client, row, ep)
             if error is None:
                 outcome.sent.append(row.id)
             else:

@@ -73,7 +73,7 @@ def enqueue(session: Session, event_kind: EventKind | str, org_id: int, event_ke
     if not rows:
         return 0
     table = OutboxMessage.__table__
-    # one multi-row statement: its row count is the rows really inserted, on both dialects
+    # RETURNING names the rows really inserted (a conflict returns nothing), on both dialects
     result = session.execute(insert_for(session, table).values(rows).on_conflict_do_nothing(
-        index_elements=[table.c.idempotency_key]))
-    return max(0, result.rowcount or 0)
+        index_elements=[table.c.idempotency_key]).returning(table.c.id))
+    return len(result.all())
