@@ -77,6 +77,8 @@ def create_webhook(session: Session, viewer: Viewer, url: str, *, description: s
                    ) -> tuple[WebhookView, str]:
     """A new endpoint and its secret — the only time the secret is returned (stored Fernet-encrypted)."""
     require_access(viewer)
+    if viewer.is_org and org_id is not None and org_id != viewer.org_id:
+        raise NotFound("Organization not found")  # another organization's id: as if it did not exist
     target = viewer.org_id if viewer.is_org else org_id
     if target is None:
         raise ValidationFailed("Choose the organization the webhook belongs to", field="org_id")
