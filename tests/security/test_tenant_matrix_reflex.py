@@ -169,6 +169,7 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
                                   for v in (bv, str(bv))],
         # --- notifications: A's own preferences; B's webhook ids answer "not found"
         "NotificationsState.load": plain("NotificationsState", "load"),
+        "NotificationsState.on_live": plain("NotificationsState", "on_live"),
         "NotificationsState.toggle_pref": [[("NotificationsState", "load", {}), ("NotificationsState", "toggle_pref",
                                              {"kind": k, "field": f, "value": False})]
                                            for k, f in (("alert.new", "email"), ("wo.done", "bogus"), ("x", "email"))],

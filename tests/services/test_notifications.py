@@ -298,3 +298,18 @@ def test_two_runs_at_once_take_disjoint_rows_on_postgresql(org, db):
             _, second = deliver.claim(b, now, limit=5)
     assert len(first) == 5 and len(second) == 3
     assert not {r.id for r in first} & {r.id for r in second}
+
+
+def test_webhook_changes_and_deliveries_are_announced_to_the_organization(org, receiver):  # noqa: F811
+    from woms_app.core import feed
+
+    got: list[feed.Change] = []
+    unsubscribe = feed.subscribe(got.append)
+    try:
+        hook_id, receiver.secret = _hook(org, receiver.url)
+        _alert_event(org, 1)
+        run()
+    finally:
+        unsubscribe()
+    announced = [c for c in got if feed.NOTIFICATIONS in c.topics]
+    assert len(announced) == 2 and {c.org_id for c in announced} == {org["org_id"]}  # created, then delivered

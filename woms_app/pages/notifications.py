@@ -130,7 +130,7 @@ def _log() -> rx.Component:
     )
 
 
-@page(routes.NOTIFICATIONS, "Notifications", load=[S.load])
+@page(routes.NOTIFICATIONS, "Notifications", load=[S.load], live=S.on_live)
 def notifications_page() -> Frame:
     return Frame(rx.vstack(_prefs(), rx.cond(S.manages_hooks, rx.fragment(_hooks(), _create_dialog())),
                            spacing="4", width="100%"))

@@ -7,6 +7,8 @@ until its dialog is closed (it is shown this once; the services never return it 
 """
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from woms_app.core.db import main_session
@@ -19,6 +21,7 @@ from woms_app.services.notifications import webhooks as hook_service
 from woms_app.services.viewer import Viewer
 from woms_app.state.base import AuthState
 from woms_app.state.helpers import NONE, fmt_time
+from woms_app.state.live import changed_topics
 
 SEVERITIES = AlertSeverity.values()
 PREF_FIELDS = ("in_app", "email")
@@ -67,6 +70,13 @@ class NotificationsState(AuthState):
                             "created": fmt_time(d.created_at), "sent": fmt_time(d.sent_at, NONE),
                             "next": fmt_time(d.next_attempt_at) if d.status in ("pending", "failed") else NONE}
                            for d in rows]
+
+    @rx.event
+    async def on_live(self):
+        """Live feed: the webhooks or a delivery log of the viewer's scope changed (another tab, the job)."""
+        if "notifications" in await changed_topics(self):
+            viewer = await self._require_viewer_async()
+            await asyncio.to_thread(self._reload, viewer)
 
     @rx.event
     def load(self):

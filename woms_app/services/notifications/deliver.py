@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.core.security import decrypt_json
@@ -127,6 +128,8 @@ def finish(session: Session, token: str, rows: list[Claimed], outcome: Outcome, 
     """Write each row's result, only where the row still carries ``token`` and is not sent."""
     mine = sa.and_(OutboxMessage.claim_token == token, OutboxMessage.status != OutboxStatus.SENT)
     by_id = {r.id: r for r in rows}
+    for org_id in {r.org_id for r in rows if r.channel == Channel.WEBHOOK}:  # the delivery logs change
+        feed.publish_after_commit(session, org_id, feed.NOTIFICATIONS)
     if outcome.sent:
         session.execute(sa.update(OutboxMessage).where(col(OutboxMessage.id).in_(outcome.sent), mine).values(
             status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, last_error="",
@@ -201,7 +204,9 @@ async def _post(client: Any, row: Claimed, endpoint: Endpoint) -> str | None:
         r = await client.post(endpoint.url, content=body,
                               headers=signing.headers(endpoint.secret, ts, body, row.event_kind, row.idempotency_key))
     except Exception as exc:  # any failure to deliver is a retry, never a crash of the job
-        return f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+        if netguard.REFUSED in str(exc):  # the connect-time check (vendors.netguard words it for vendors)
+            return "refused: the webhook host resolves to a private or local network address, which is not allowed"
+        return f"{type(exc).__name__}: {exc}"[:300]
     if 200 <= r.status_code < 300:
         return None
     return f"HTTP {r.status_code}"

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from woms_app.core import feed
 from woms_app.core.clock import utcnow
 from woms_app.core.errors import Forbidden, NotFound, ValidationFailed
 from woms_app.core.security import encrypt_json
@@ -105,6 +106,7 @@ def create_webhook(session: Session, viewer: Viewer, url: str, *, description: s
     session.flush()
     audit.record_write(session, viewer, "webhook.create", "webhook_endpoints", hook.id, org_id=target,
                        detail=clean)  # the URL only: never the secret
+    feed.publish_after_commit(session, target, feed.NOTIFICATIONS)
     return _view(hook), secret
 
 
@@ -114,6 +116,7 @@ def delete_webhook(session: Session, viewer: Viewer, webhook_id: int) -> None:
     require_write_org(viewer, hook.org_id)
     audit.record_write(session, viewer, "webhook.delete", "webhook_endpoints", hook.id, org_id=hook.org_id,
                        detail=hook.url)
+    feed.publish_after_commit(session, hook.org_id, feed.NOTIFICATIONS)
     session.delete(hook)
     session.flush()
 
@@ -130,6 +133,7 @@ def send_test(session: Session, viewer: Viewer, webhook_id: int) -> int:
                    webhook_ids=[hook.id])
     audit.record_write(session, viewer, "webhook.test", "webhook_endpoints", hook.id, org_id=hook.org_id,
                        detail=key)
+    feed.publish_after_commit(session, hook.org_id, feed.NOTIFICATIONS)
     row = session.exec(select(OutboxMessage.id).where(OutboxMessage.event_key == key)).one()
     return int(row)
 
