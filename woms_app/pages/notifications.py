@@ -90,7 +90,8 @@ def _hooks() -> rx.Component:
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("URL", "Description", "Alerts from", "Created", "")])),
             rx.table.body(rx.foreach(S.hooks, lambda h: rx.table.row(
-                rx.table.row_header_cell(rx.text(h["url"], style={"word_break": "break-all"})),
+                # a URL breaks at any character, but keeps a readable width (the table scrolls inside its box)
+                rx.table.row_header_cell(rx.text(h["url"], style={"word_break": "break-all"}), min_width="14rem"),
                 rx.table.cell(h["description"]), rx.table.cell(h["min_severity"]), rx.table.cell(h["created"]),
                 rx.table.cell(rx.hstack(
                     rx.button(rx.icon("send", size=14), "Send test", size="1", on_click=S.send_test(h["id"]),
@@ -113,7 +114,7 @@ def _log() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.heading("Delivery log", size="3"), rx.text(S.log_url, size="1", color_scheme="gray"),
                   rx.spacer(), rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft",
-                                         on_click=S.refresh_log), width="100%", align="center"),
+                                         on_click=S.refresh_log), width="100%", align="center", wrap="wrap"),
         rx.cond(S.deliveries.length() > 0, rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("Event", "Status", "Attempts", "Last error", "Created", "Sent",
