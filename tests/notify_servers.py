@@ -51,10 +51,24 @@ class SmtpSink:
     messages: list[Message] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     controller: Controller | None = None
+    # (user, password) the server requires (AUTH PLAIN/LOGIN without TLS: a local test server only)
+    credentials: tuple[str, str] | None = None
+    logins: list[str] = field(default_factory=list)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = self.credentials is not None and (auth_data.login.decode(), auth_data.password.decode()) == \
+            self.credentials
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok, handled=False)  # handled=True would mean "the reply is sent already"
 
     def start(self) -> SmtpSink:
         self.port = self.port or free_port()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        auth = dict(authenticator=self._authenticate, auth_required=True, auth_require_tls=False) \
+            if self.credentials else {}
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
         return self
 

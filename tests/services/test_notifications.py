@@ -313,3 +313,27 @@ def test_webhook_changes_and_deliveries_are_announced_to_the_organization(org, r
         unsubscribe()
     announced = [c for c in got if feed.NOTIFICATIONS in c.topics]
     assert len(announced) == 2 and {c.org_id for c in announced} == {org["org_id"]}  # created, then delivered
+
+
+def test_smtp_login_with_the_configured_account_and_a_refused_one_is_a_retry(org, monkeypatch):
+    from tests.notify_servers import SmtpSink
+    from woms_app.core.config import reset_settings
+
+    sink = SmtpSink(credentials=("woms-mailer", "right-password-123")).start()
+    try:
+        for k, v in {"HOST": "127.0.0.1", "PORT": str(sink.port), "STARTTLS": "false", "USER": "woms-mailer",
+                     "PASSWORD": "wrong-password-456"}.items():
+            monkeypatch.setenv(f"WOMS_SMTP_{k}", v)
+        reset_settings()
+        _alert_event(org, 1)
+        assert run().failed == 2
+        errors = {r.last_error for r in _rows()}
+        assert all("SMTPAuthenticationError" in e and "wrong-password" not in e for e in errors), errors
+        monkeypatch.setenv("WOMS_SMTP_PASSWORD", "right-password-123")
+        reset_settings()
+        clock.freeze(clock.utcnow() + timedelta(minutes=2))
+        assert run().emails == 2 and len(sink.messages) == 2 and sink.logins == ["woms-mailer"]
+    finally:
+        sink.stop()
+        monkeypatch.undo()
+        reset_settings()
