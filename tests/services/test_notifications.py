@@ -337,3 +337,28 @@ def test_smtp_login_with_the_configured_account_and_a_refused_one_is_a_retry(org
         sink.stop()
         monkeypatch.undo()
         reset_settings()
+
+
+def test_old_sent_and_dead_rows_are_purged_pending_ones_never(org, smtp):  # noqa: F811
+    _alert_event(org, 1)
+    run()  # two sent
+    with main_session(SYSTEM_CONTEXT) as s:
+        outbox.enqueue(s, EventKind.WO_ASSIGNED, org["org_id"], "wo:1:assigned", {"title": "x"},
+                       account_ids=[org["manager"].account_id])  # pending
+    later = clock.utcnow() + deliver.KEEP + timedelta(days=1)
+    with main_session(SYSTEM_CONTEXT) as s:
+        s.execute(sa.update(OutboxMessage).where(OutboxMessage.event_key == "wo:1:assigned")
+                  .values(created_at=clock.utcnow() - timedelta(days=40)))
+        assert deliver.purge(s, later) == 2
+    assert [r.event_key for r in _rows()] == ["wo:1:assigned"]
+
+
+def test_the_hourly_retention_job_purges_old_notifications(org, smtp):  # noqa: F811
+    from woms_app.scheduler.runner import _retention
+
+    _alert_event(org, 1)
+    run()
+    with main_session(SYSTEM_CONTEXT) as s:
+        s.execute(sa.update(OutboxMessage).values(created_at=clock.utcnow() - deliver.KEEP - timedelta(hours=1)))
+    _retention()
+    assert _rows() == []

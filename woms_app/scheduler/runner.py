@@ -7,7 +7,8 @@ Jobs are thin (call a service with the SYSTEM viewer):
   (fleet-wide power, the 5-minute frames' catch-up, the hourly plant/device lists; ``sync.planned_sync``; the
   intervals: ``services.sync.schedule.tick_intervals``),
 * ``alerts:<vendor id>`` at the plan's alert interval (without an allowance, ``vendor.alert_interval_s``),
-* ``retention`` hourly (roll-ups, then purge of readings older than 24 h),
+* ``retention`` hourly (roll-ups, then purge of readings older than 24 h, and of notifications sent or given
+  up more than 30 days ago),
 * ``efficiency`` hourly (daily PR / efficiency figures, services.kpis),
 * ``notifications`` every ``NOTIFY_S`` seconds (the outbox's delivery: e-mail digests and signed webhooks,
   ``services.notifications.deliver``),
@@ -82,6 +83,9 @@ def _retention() -> None:
         result = run_retention(session, telemetry_session, SYSTEM)
     log.info("retention: %s plants, %s days rolled up, %s readings purged", result.plants,
              result.days_rolled_up, result.readings_deleted)
+    from woms_app.services.notifications import deliver
+
+    log.info("retention: %s old notifications purged", deliver.purge_job())
 
 
 async def retention_job() -> None:

@@ -50,6 +50,7 @@ BASE_DELAY_S = 30.0
 MAX_DELAY_S = 3600.0
 WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_CONCURRENCY = 10
+KEEP = timedelta(days=30)  # sent and dead rows (the delivery log) are kept this long
 SMTP_WAIT = timedelta(minutes=1)  # how often e-mails waiting for an SMTP configuration look again
 DUE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
 
@@ -305,3 +306,16 @@ async def run_delivery(*, limit: int = BATCH) -> RunResult:
                  len(outcome.dead))
     return RunResult(len(rows), len(outcome.sent), len(outcome.failed), len(outcome.dead), len(outcome.waiting),
                      emails)
+
+
+def purge(session: Session, now: datetime, keep: timedelta = KEEP) -> int:
+    """Delete sent and dead rows older than ``keep`` (the hourly retention job); pending ones are never lost."""
+    result = session.execute(sa.delete(OutboxMessage).where(
+        col(OutboxMessage.status).in_((OutboxStatus.SENT, OutboxStatus.DEAD)),
+        col(OutboxMessage.created_at) < now - keep))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_job() -> int:
+    with main_session(SYSTEM_CONTEXT) as session:
+        return purge(session, utcnow())
