@@ -10,6 +10,7 @@ VENDORS = "/vendors"
 ADMIN_ORGS = "/admin/organizations"
 ADMIN_ACCOUNTS = "/admin/accounts"
 ADMIN_AUDIT = "/admin/audit"
+NOTIFICATIONS = "/settings/notifications"
 
 
 def plant(plant_id: int | str) -> str:

@@ -85,6 +85,7 @@ PAGES = [
     ("/work-orders/", "nav-work-orders", "Work orders"),
     ("/alerts/", "nav-alerts", "Alerts"),
     ("/vendors/", "nav-vendors", "Vendors"),
+    ("/settings/notifications/", "nav-notifications", "Notifications"),
 ]
 ADMIN_PAGES = [
     ("/admin/organizations/", "nav-organizations", "Organizations"),

@@ -41,6 +41,13 @@ def fleet(pg_dbs):
                               "vendor_code, severity, category, status, started_at, created_at, updated_at) VALUES "
                               "(:o, :o, :o, 'a', 'Alarm', '', '', 'major', '', 'ACTIVE', now(), now(), now())"),
                       {"o": org})
+            c.execute(sa.text("INSERT INTO webhook_endpoints (id, org_id, url, description, secret_encrypted, "
+                              "min_severity, active, created_at) VALUES (:o, :o, 'https://x', '', 's', 'major', true, "
+                              "now())"), {"o": org})
+            c.execute(sa.text("INSERT INTO outbox (org_id, event_kind, event_key, channel, webhook_id, "
+                              "idempotency_key, payload, status, attempts, next_attempt_at, last_error, created_at) "
+                              "VALUES (:o, 'alert.new', 'k', 'webhook', :o, :k, '{}', 'pending', 0, now(), '', now())"),
+                      {"o": org, "k": f"k:{org}"})
     with tel_owner.begin() as c:
         c.execute(sa.text("SELECT woms_ensure_reading_partition(:d)"), {"d": NOW.date()})
         for org in (1, 2):
@@ -75,7 +82,8 @@ def test_app_role_is_not_owner_nor_superuser(fleet):
         assert owners == 0
 
 
-@pytest.mark.parametrize("table", ["organizations", "vendors", "plants", "alerts", "work_orders", "work_order_plants"])
+@pytest.mark.parametrize("table", ["organizations", "vendors", "plants", "alerts", "work_orders", "work_order_plants",
+                                   "webhook_endpoints", "outbox"])
 def test_org_sees_only_its_rows_with_raw_sql(fleet, table):
     app, _ = fleet
     with _as(app, ORG1) as s:

@@ -15,11 +15,16 @@ from sqlmodel import select
 from tests import factories
 from woms_app.core.clock import utcnow
 from woms_app.core.db import SYSTEM_CONTEXT, include_name, main_session, telemetry_session
+from woms_app.core.security import encrypt_json
 from woms_app.models import (
     Account,
+    Channel,
     EffPeriod,
+    EventKind,
     Organization,
     OrgRole,
+    OutboxMessage,
+    OutboxStatus,
     PlantDailyEnergy,
     PlantDailyKpi,
     SyncKind,
@@ -27,6 +32,7 @@ from woms_app.models import (
     SyncStatus,
     SyncTrigger,
     Vendor,
+    WebhookEndpoint,
     WorkOrderComment,
     WorkOrderPlantEff,
 )
@@ -47,6 +53,7 @@ class Tenant:
     wo_id: int
     run_id: int
     account_id: int
+    webhook_id: int = 0
     markers: list[str] = field(default_factory=list)  # strings only this org's rows contain
     # issue 16: a template of its own, a checklist from it on the work order, and a photo attached to its first item
     template_id: int = 0
@@ -86,9 +93,16 @@ def _tenant(org_name: str, tag: str) -> Tenant:
         run = SyncRun(vendor_id=vendor.id, org_id=org.id, kind=SyncKind.TELEMETRY, trigger=SyncTrigger.SCHEDULE,
                       status=SyncStatus.FAILED, error=f"{tag} sync error", plants_total=3)
         s.add(run)
+        hook = WebhookEndpoint(org_id=org.id, url=f"http://127.0.0.1:9/{tag}", description=f"{tag} hook",
+                               secret_encrypted=encrypt_json({"secret": f"whsec_{tag}"}), created_by=account.id)
+        s.add(hook)
+        s.flush()
+        s.add(OutboxMessage(org_id=org.id, event_kind=EventKind.ALERT_NEW, event_key=f"{tag}-event",
+                            channel=Channel.WEBHOOK, webhook_id=hook.id, idempotency_key=f"{tag}-event:webhook",
+                            payload={"title": f"{tag} alert"}, status=OutboxStatus.SENT, attempts=1, sent_at=now))
         s.flush()
         t = Tenant(org_id=org.id, vendor_id=vendor.id, plant_ids=[p.id for p in plants], free_plant_id=plants[2].id,
-                   alert_id=alert.id, wo_id=wo.id, run_id=run.id, account_id=account.id,
+                   alert_id=alert.id, wo_id=wo.id, run_id=run.id, account_id=account.id, webhook_id=hook.id,
                    markers=[tag, f"{tag}-EXT-0", org_name])
         _checklist_and_photo(s, t, tag)
     with telemetry_session(SYSTEM_CONTEXT) as t_s:

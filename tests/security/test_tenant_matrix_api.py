@@ -192,6 +192,19 @@ MATRIX: dict[tuple[str, str], Probe] = {
     ("PUT", "/api/sla-targets"): Probe(WRITE, lambda w: [
         Call("/api/sla-targets", json={"org_id": w.b.org_id, "targets": [
             {"priority": "HIGH", "response_minutes": 60, "resolution_minutes": 600}]})]),
+    # the caller's own preferences: no foreign id to send; A's refusal is the bad kind, GOVT's its role
+    ("GET", "/api/me/notification-prefs"): Probe(READ, lambda w: [Call("/api/me/notification-prefs")],
+                                                 org_a="scoped", shows_b=False),
+    ("PUT", "/api/me/notification-prefs"): Probe(WRITE, lambda w: [Call("/api/me/notification-prefs", json={
+        "items": [{"event_kind": "no.such.kind", "in_app": True, "email": True}]})], org_a=422),
+    ("GET", "/api/webhooks"): Probe(READ, lambda w: [Call("/api/webhooks")], org_a="scoped", govt=403),
+    ("POST", "/api/webhooks"): Probe(WRITE, lambda w: [Call("/api/webhooks", json={
+        "url": "https://93.184.216.34/hook", "org_id": w.b.org_id})]),
+    ("DELETE", "/api/webhooks/{webhook_id}"): Probe(WRITE, lambda w: [Call(f"/api/webhooks/{w.b.webhook_id}")]),
+    ("POST", "/api/webhooks/{webhook_id}/test"): Probe(WRITE, lambda w: [
+        Call(f"/api/webhooks/{w.b.webhook_id}/test")]),
+    ("GET", "/api/webhooks/{webhook_id}/deliveries"): Probe(READ, lambda w: [
+        Call(f"/api/webhooks/{w.b.webhook_id}/deliveries")], govt=403),
     ("PATCH", "/api/work-orders/{wo_id}/status"): Probe(WRITE, lambda w: [
         Call(f"/api/work-orders/{w.b.wo_id}/status", json={"status": s}) for s in ("IN_PROGRESS", "CANCELLED")]),
     ("POST", "/api/work-orders/{wo_id}/plants"): Probe(WRITE, lambda w: [
@@ -295,7 +308,7 @@ def test_cross_tenant_matrix(world):
                           must_show_b=probe.shows_b and (probe.org_a != "scoped" or role == "ORG_B"))
     # positive controls for the writes: every B id used above exists and is visible to B
     for p in (f"/api/plants/{w.b.free_plant_id}", f"/api/work-orders/{w.b.wo_id}", f"/api/alerts/{w.b.alert_id}",
-              f"/api/vendors/{w.b.vendor_id}"):
+              f"/api/vendors/{w.b.vendor_id}", f"/api/webhooks/{w.b.webhook_id}/deliveries"):
         assert clients["ORG_B"].get(p).status_code == 200, p
     assert checked > 150
     assert not failures, f"{len(failures)} of {checked} checks failed:\n" + "\n".join(failures[:40])

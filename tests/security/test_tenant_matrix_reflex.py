@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from tests.security.conftest import EMAILS, PASSWORD, World, changed_tables, db_fingerprint
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
-from woms_app.models import Vendor
+from woms_app.models import NotificationPref, Vendor, WebhookEndpoint
 
 rx = pytest.importorskip("reflex")
 
@@ -224,6 +224,32 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "VendorsState.test_connection": each("VendorsState", "test_connection", "vendor_id", [bv, str(bv)] + junk),
         "VendorsState.sync_now": [[vendors_load, ("VendorsState", "sync_now", {"vendor_id": v})]
                                   for v in (bv, str(bv))],
+        # --- notifications: A's own preferences; B's webhook ids answer "not found"
+        "NotificationsState.load": plain("NotificationsState", "load"),
+        "NotificationsState.on_live": plain("NotificationsState", "on_live"),
+        "NotificationsState.toggle_pref": [[("NotificationsState", "load", {}), ("NotificationsState", "toggle_pref",
+                                             {"kind": k, "field": f, "value": False})]
+                                           for k, f in (("alert.new", "email"), ("wo.done", "bogus"), ("x", "email"))],
+        "NotificationsState.set_min_severity": [[("NotificationsState", "load", {}),
+                                                 ("NotificationsState", "set_min_severity", {"value": v})]
+                                                for v in ("critical", "nonsense")],
+        "NotificationsState.open_create": plain("NotificationsState", "open_create"),
+        "NotificationsState.set_form_open": plain("NotificationsState", "set_form_open", value=False),
+        "NotificationsState.set_form_severity": plain("NotificationsState", "set_form_severity", value="minor"),
+        "NotificationsState.set_form_org": plain("NotificationsState", "set_form_org", value=str(borg)),
+        # "for org B": an ORG account's webhook is always its own organization's
+        "NotificationsState.create_webhook": [[("NotificationsState", "load", {}),
+                                               ("NotificationsState", "set_form_org", {"value": str(borg)}),
+                                               ("NotificationsState", "create_webhook", {"form_data": {
+                                                   "url": "https://93.184.216.34/hook", "description": "A's"}})]],
+        "NotificationsState.send_test": each("NotificationsState", "send_test", "hook_id",
+                                             [b.webhook_id, str(b.webhook_id)] + junk),
+        "NotificationsState.delete_webhook": each("NotificationsState", "delete_webhook", "hook_id",
+                                                  [b.webhook_id, str(b.webhook_id)] + junk),
+        "NotificationsState.show_log": each("NotificationsState", "show_log", "hook_id",
+                                            [b.webhook_id, str(b.webhook_id)] + junk),
+        "NotificationsState.refresh_log": [[("NotificationsState", "show_log", {"hook_id": str(b.webhook_id)}),
+                                            ("NotificationsState", "refresh_log", {})]],
         # --- administration (SUPERADMIN only): ORG A aims at org B's organization and account
         "AdminOrgsState.load": plain("AdminOrgsState", "load"),
         "AdminOrgsState.open_create": plain("AdminOrgsState", "open_create"),
@@ -272,7 +298,8 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
 
 
 # handlers whose effect is on the viewer's own rows by design (their attacks may change A's rows, never B's)
-OWN_WRITES = {"VendorsState.save"}
+OWN_WRITES = {"VendorsState.save", "NotificationsState.toggle_pref", "NotificationsState.set_min_severity",
+              "NotificationsState.create_webhook"}
 # logout revokes the caller's own session (and audits it): only those tables, and no other account's sessions
 OWN_SESSION_WRITES = {"AuthState.logout": {"audit_log", "auth_sessions"}}
 
@@ -419,8 +446,13 @@ def _b_rows(w: World) -> str:
     fp = db_fingerprint()
     with main_session(SYSTEM_CONTEXT) as s:
         vendors = [(v.id, v.org_id, v.name, v.base_url, v.credentials_encrypted) for v in s.exec(select(Vendor)).all()]
+    with main_session(SYSTEM_CONTEXT) as s:
+        b_notify = [(h.id, h.url, h.active) for h in s.exec(select(WebhookEndpoint)).all() if h.org_id == w.b.org_id]
+        b_notify += [(p.id, p.email, p.in_app) for p in s.exec(select(NotificationPref)).all()
+                     if p.org_id == w.b.org_id]
     return _dump([fp.get(t) for t in ("plants", "work_orders", "work_order_plants", "alerts", "accounts",
-                                      "organizations", "auth_sessions")] + [v for v in vendors if v[1] == w.b.org_id])
+                                      "organizations", "auth_sessions", "outbox")]
+                 + [v for v in vendors if v[1] == w.b.org_id] + b_notify)
 
 
 def test_reflex_handlers_cross_tenant(world):
@@ -490,7 +522,9 @@ def test_the_attacks_reach_b_when_b_sends_them(world):
                   [("SelectedPlantState", "show_plant", {"plant_id": w.b.plant_ids[0]})],
                   [("WorkOrderFormState", "start_from_alert", {"alert_id": w.b.alert_id})],
                   [("WorkOrderItemsState", "load_for", {"wo_id": w.b.wo_id})],
-                  [("WorkOrderPageState", "load", {})]):
+                  [("WorkOrderPageState", "load", {})],
+                  [("NotificationsState", "load", {}), ("NotificationsState", "show_log",
+                                                        {"hook_id": str(w.b.webhook_id)})]):
         path = _path(steps[0][0])
         client = Client(cookie, query, path)
         tree = asyncio.run(client.run(steps, classes))

@@ -19,6 +19,7 @@ NAV = [
     ("Work orders", "clipboard-list", routes.WORK_ORDERS, ("SUPERADMIN", "GOVT", "ORG")),
     ("Alerts", "bell", routes.ALERTS, ("SUPERADMIN", "GOVT", "ORG")),
     ("Vendors", "plug", routes.VENDORS, ("SUPERADMIN", "ORG")),
+    ("Notifications", "bell-ring", routes.NOTIFICATIONS, ("SUPERADMIN", "GOVT", "ORG")),
     ("Organizations", "building-2", routes.ADMIN_ORGS, ("SUPERADMIN",)),
     ("Accounts", "users", routes.ADMIN_ACCOUNTS, ("SUPERADMIN",)),
     ("Audit log", "scroll-text", routes.ADMIN_AUDIT, ("SUPERADMIN",)),

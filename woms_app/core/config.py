@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     attachments_dir: Path = DATA_DIR / "attachments"
     # the largest attachment accepted, in MB (refused with 413 while the upload is read, never read whole)
     attachment_max_mb: float = Field(default=10.0, gt=0, le=1024)
+    # E-mail notifications over SMTP. No host: e-mails wait in the outbox (last error "SMTP not configured").
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "WOMS <woms@localhost>"
+    smtp_starttls: bool = True  # STARTTLS before login (port 587); off for a local relay without TLS
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:

@@ -49,7 +49,8 @@ METRICS = "metrics"
 SYNC = "sync"
 WORK_ORDERS = "work_orders"
 VENDORS = "vendors"
-TOPICS = frozenset({ALERTS, PLANTS, METRICS, SYNC, WORK_ORDERS, VENDORS})
+NOTIFICATIONS = "notifications"  # webhooks and their delivery log (services.notifications)
+TOPICS = frozenset({ALERTS, PLANTS, METRICS, SYNC, WORK_ORDERS, VENDORS, NOTIFICATIONS})
 
 
 _process_id: tuple[int, str] | None = None

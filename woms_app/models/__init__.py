@@ -17,6 +17,14 @@ from woms_app.models.enums import (
     WorkOrderStatus,
     WorkOrderType,
 )
+from woms_app.models.notification import (
+    Channel,
+    EventKind,
+    NotificationPref,
+    OutboxMessage,
+    OutboxStatus,
+    WebhookEndpoint,
+)
 from woms_app.models.ops import AuditLog, SchedulerLock, SyncRun
 from woms_app.models.org import Account, AuthSession, LoginAttempt, Organization
 from woms_app.models.plant import Plant, PlantDevice
@@ -46,8 +54,9 @@ from woms_app.models.work_order_items import (
 )
 
 __all__ = [
-    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession", "ClosureCode",
-    "ClosureLevel", "OrgRole", "SlaTarget", "WorkOrderComment", "WorkOrderType",
+    "Account", "AccountType", "Alert", "AlertSeverity", "AlertStatus", "AuditLog", "AuthSession", "Channel",
+    "ClosureCode", "ClosureLevel", "EventKind", "NotificationPref", "OrgRole", "OutboxMessage", "OutboxStatus",
+    "SlaTarget", "WebhookEndpoint", "WorkOrderComment", "WorkOrderType",
     "EffPeriod", "Freshness", "LoginAttempt", "Organization", "OrgPowerBucket", "Plant", "PlantDailyEnergy",
     "PlantDevice",
     "PlantDailyKpi", "PlantPowerBucket", "Priority",

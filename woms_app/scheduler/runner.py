@@ -7,8 +7,11 @@ Jobs are thin (call a service with the SYSTEM viewer):
   (fleet-wide power, the 5-minute frames' catch-up, the hourly plant/device lists; ``sync.planned_sync``; the
   intervals: ``services.sync.schedule.tick_intervals``),
 * ``alerts:<vendor id>`` at the plan's alert interval (without an allowance, ``vendor.alert_interval_s``),
-* ``retention`` hourly (roll-ups, then purge of readings older than 24 h),
+* ``retention`` hourly (roll-ups, then purge of readings older than 24 h, and of notifications sent or given
+  up more than 30 days ago),
 * ``efficiency`` hourly (daily PR / efficiency figures, services.kpis),
+* ``notifications`` every ``NOTIFY_S`` seconds (the outbox's delivery: e-mail digests and signed webhooks,
+  ``services.notifications.deliver``),
 * ``startup`` once in demo mode (a full sync of every vendor, so plants show within seconds).
 
 Only vendors of organizations with ``auto_sync_enabled`` and not paused / needing credentials get
@@ -41,6 +44,7 @@ from woms_app.services.viewer import SYSTEM
 log = logging.getLogger(__name__)
 
 HOURLY_S = 3600
+NOTIFY_S = 15
 LOCK_TTL_HEARTBEATS = 3  # a lock that is not renewed for 3 heartbeats has a dead holder
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
 
@@ -79,6 +83,9 @@ def _retention() -> None:
         result = run_retention(session, telemetry_session, SYSTEM)
     log.info("retention: %s plants, %s days rolled up, %s readings purged", result.plants,
              result.days_rolled_up, result.readings_deleted)
+    from woms_app.services.notifications import deliver
+
+    log.info("retention: %s old notifications purged", deliver.purge_job())
 
 
 async def retention_job() -> None:
@@ -95,6 +102,14 @@ async def efficiency_job() -> None:
     await asyncio.to_thread(run)
 
 
+async def notifications_job() -> None:
+    from woms_app.services.notifications import deliver
+
+    result = await deliver.run_delivery()
+    if result.claimed:
+        log.debug("notifications: %s", result)
+
+
 async def startup_job() -> None:
     results = await selection.sync_all(trigger=SyncTrigger.STARTUP, kind=SyncKind.FULL)
     log.info("startup sync: %s", ", ".join(f"vendor {r.vendor_id} {r.status.value}" for r in results) or "no vendors")
@@ -108,6 +123,7 @@ def desired_jobs() -> dict[str, JobSpec]:
     jobs = {
         "retention": JobSpec("retention", retention_job, HOURLY_S),
         "efficiency": JobSpec("efficiency", efficiency_job, HOURLY_S),
+        "notifications": JobSpec("notifications", notifications_job, NOTIFY_S),
     }
     for v in vendors:
         tick_s, alerts_s = intervals[v.id]

@@ -16,6 +16,7 @@ from woms_app.models.enums import ACTIVE_WORK_ORDER_STATUSES, AlertSeverity, Ale
 from woms_app.models.plant import Plant
 from woms_app.models.vendor import Vendor
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
+from woms_app.services.notifications import events as notify_events
 
 UPDATABLE = ("title", "message", "vendor_code", "severity", "category", "status", "started_at", "resolved_at")
 
@@ -92,10 +93,14 @@ def apply_alerts(session: Session, vendor: Vendor, plants_by_ext: dict[str, Plan
             index_elements=[table.c.vendor_id, table.c.external_id])
         session.execute(stmt, new_rows)
         counts.new = len(new_rows)
+        ids = dict(session.exec(select(Alert.external_id, Alert.id).where(
+            Alert.vendor_id == vendor.id, Alert.external_id.in_([r["external_id"] for r in new_rows]))).all())
+        names = {p.id: p.name for p in plants_by_ext.values()}
+        # the notifications of the new alerts commit with them (the outbox)
+        notify_events.new_alerts(session, [(ids[r["external_id"]], r, names.get(r["plant_id"], ""))
+                                           for r in new_rows if r["external_id"] in ids], now)
         linked = [r for r in new_rows if r["work_order_id"]]
         if linked:
-            ids = dict(session.exec(select(Alert.external_id, Alert.id).where(
-                Alert.vendor_id == vendor.id, Alert.external_id.in_([r["external_id"] for r in linked]))).all())
             for r in linked:
                 session.add(WorkOrderEvent(work_order_id=r["work_order_id"], at=now, kind="alert_linked",
                                            note=f"Alert #{ids.get(r['external_id'])} linked: {r['title']}"[:500]))

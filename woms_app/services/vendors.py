@@ -8,20 +8,15 @@ Async functions open their own sessions (they talk to the vendor between reads a
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
-import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from woms_app.core import feed
 from woms_app.core.clock import utcnow
-from woms_app.core.config import get_settings
 from woms_app.core.db import main_session, telemetry_session
 from woms_app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from woms_app.core.security import decrypt_json, encrypt_json
@@ -35,6 +30,7 @@ from woms_app.models.work_order import WorkOrderPlant
 from woms_app.services import audit, quota, telemetry
 from woms_app.services.adapters import adapter_for
 from woms_app.services.paging import Page, check_page
+from woms_app.services.public_url import clean_public_url
 from woms_app.services.sync import STALE_RUN, vendor_plan
 from woms_app.services.viewer import Viewer, can_see_org, org_filter, require_manager, require_write_org
 from woms_app.vendors import ConnectionResult, UnknownVendorType, VendorError, VendorManager
@@ -184,38 +180,7 @@ def _clean_name(name: str | None) -> str:
 
 
 def _clean_url(url: str | None, default: str) -> str:
-    url = (url or "").strip() or default
-    if any(ord(ch) < 0x21 or 0x7f <= ord(ch) <= 0x9f for ch in url):  # CR/LF, tabs, spaces, other controls
-        raise ValidationFailed("Base URL may not contain spaces or control characters", field="base_url")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > 300:
-        raise ValidationFailed("Base URL must be an http(s) address", field="base_url")
-    if "@" in parsed.netloc:
-        raise ValidationFailed("Base URL may not carry a user name or password", field="base_url")
-    if parsed.query or parsed.fragment or "?" in url or "#" in url:
-        raise ValidationFailed("Base URL may not have a query (?…) or fragment (#…)", field="base_url")
-    try:
-        parsed.port  # noqa: B018 — a port out of range or not a number raises here
-        httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as exc:
-        raise ValidationFailed("Base URL must be an http(s) address", field="base_url") from exc
-    if not get_settings().private_vendor_urls_allowed:
-        _refuse_private_host(parsed.hostname)
-    return url.rstrip("/")
-
-
-def _refuse_private_host(host: str) -> None:
-    """Vendor clouds are public services: an address on a private or local network would let a user make
-    the server call into its own network (SSRF). Refused unless WOMS_ALLOW_PRIVATE_VENDOR_URLS is on."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ValidationFailed(f"The vendor host {host!r} cannot be resolved", field="base_url") from exc
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not addr.is_global:
-            raise ValidationFailed("Base URL points to a private or local network address, which is not allowed",
-                                   field="base_url")
+    return clean_public_url(url, default, field="base_url", label="Base URL")
 
 
 def _int_in(value, lo: int, hi: int, fld: str, what: str) -> int:
