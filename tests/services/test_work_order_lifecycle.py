@@ -479,3 +479,54 @@ def test_done_stores_the_energy_lost_over_the_downtime_from_the_kpi_model(fleet)
     # a reopen forgets it (the next closure computes its own)
     clock.freeze(NOW + timedelta(hours=1))
     assert _move(wo_id, "sunrise", "OPEN").lost_energy_kwh is None
+
+
+# ---------------------------------------------------------------- notifications of the work order's events
+
+def _outbox(kind: str) -> list[tuple[int | None, str]]:
+    from woms_app.models import OutboxMessage
+    with main_session(SYSTEM_CONTEXT) as s:
+        return sorted((m.account_id, m.event_key) for m in s.exec(select(OutboxMessage).where(
+            OutboxMessage.event_kind == kind, OutboxMessage.channel == "email")).all())
+
+
+def test_assignment_notifies_the_assignee_not_who_took_it(fleet):
+    with main_session(SYSTEM_CONTEXT) as s:
+        tech1, tech2 = account_id(s, "tech1"), account_id(s, "tech2")
+    wo = _create(fleet, assignee_id=tech1)  # a manager assigns at creation → tech1 is told
+    assert [a for a, _ in _outbox("wo.assigned")] == [tech1]
+    with main_session(SYSTEM_CONTEXT) as s:
+        wos.update_work_order(s, viewer(s, "sunrise"), wo, assignee_id=None)
+    other = _create(fleet, plants=("sunrise-2",))
+    with main_session(SYSTEM_CONTEXT) as s:  # tech2 takes one: nobody needs telling
+        wos.update_work_order(s, viewer(s, "tech2"), other, assignee_id=tech2)
+    assert [a for a, _ in _outbox("wo.assigned")] == [tech1]
+
+
+def test_sla_watch_tells_due_soon_once_and_escalates_a_breach_to_the_managers(fleet):
+    from woms_app.services.notifications import events
+
+    with main_session(SYSTEM_CONTEXT) as s:
+        tech1, manager = account_id(s, "tech1"), account_id(s, "sunrise")
+    wo = _create(fleet, priority="CRITICAL", assignee_id=tech1)  # 24 h resolution by default
+    with main_session(SYSTEM_CONTEXT) as s:
+        due = s.get(WorkOrder, wo).resolution_due_at
+        assert events.sla_watch(s, NOW) == 1  # due within 24 h: the assignee
+        assert events.sla_watch(s, NOW + timedelta(hours=1)) == 0  # once per due time
+    assert [a for a, _ in _outbox("wo.sla_due_soon")] == [tech1]
+    # on hold: the clock is paused, nothing is due; resumed an hour later, the due time moved → news again
+    _move(wo, "tech1", "IN_PROGRESS")
+    _move(wo, "tech1", "ON_HOLD", note="waiting for parts")
+    with main_session(SYSTEM_CONTEXT) as s:
+        assert events.sla_watch(s, due + timedelta(minutes=5)) == 0
+    clock.freeze(NOW + timedelta(hours=1))
+    _move(wo, "tech1", "IN_PROGRESS")
+    with main_session(SYSTEM_CONTEXT) as s:
+        moved = s.get(WorkOrder, wo).resolution_due_at
+        assert moved == due + timedelta(hours=1)
+        # past the moved due time: a breach, to the assignee and every manager of the organization
+        assert events.sla_watch(s, moved + timedelta(minutes=1)) >= 2
+        assert events.sla_watch(s, moved + timedelta(minutes=10)) == 0
+    breached = {a for a, _ in _outbox("wo.sla_breached")}
+    assert {tech1, manager} <= breached
+    assert all(":breached:" + moved.isoformat() in k for _, k in _outbox("wo.sla_breached"))

@@ -10,6 +10,8 @@ Jobs are thin (call a service with the SYSTEM viewer):
 * ``retention`` hourly (roll-ups, then purge of readings older than 24 h, and of notifications sent or given
   up more than 30 days ago),
 * ``efficiency`` hourly (daily PR / efficiency figures, services.kpis),
+* ``sla_watch`` every ``SLA_WATCH_S`` seconds (running SLA clocks due within 24 h or breached → notifications,
+  ``services.notifications.events.sla_watch``),
 * ``notifications`` every ``NOTIFY_S`` seconds (the outbox's delivery: e-mail digests and signed webhooks,
   ``services.notifications.deliver``),
 * ``startup`` once in demo mode (a full sync of every vendor, so plants show within seconds).
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 HOURLY_S = 3600
 NOTIFY_S = 15
+SLA_WATCH_S = 300
 LOCK_TTL_HEARTBEATS = 3  # a lock that is not renewed for 3 heartbeats has a dead holder
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
 
@@ -110,6 +113,14 @@ async def notifications_job() -> None:
         log.debug("notifications: %s", result)
 
 
+async def sla_watch_job() -> None:
+    from woms_app.services.notifications import events
+
+    written = await asyncio.to_thread(events.run_sla_watch)
+    if written:
+        log.info("sla watch: %s notifications queued", written)
+
+
 async def startup_job() -> None:
     results = await selection.sync_all(trigger=SyncTrigger.STARTUP, kind=SyncKind.FULL)
     log.info("startup sync: %s", ", ".join(f"vendor {r.vendor_id} {r.status.value}" for r in results) or "no vendors")
@@ -124,6 +135,7 @@ def desired_jobs() -> dict[str, JobSpec]:
         "retention": JobSpec("retention", retention_job, HOURLY_S),
         "efficiency": JobSpec("efficiency", efficiency_job, HOURLY_S),
         "notifications": JobSpec("notifications", notifications_job, NOTIFY_S),
+        "sla_watch": JobSpec("sla_watch", sla_watch_job, SLA_WATCH_S),
     }
     for v in vendors:
         tick_s, alerts_s = intervals[v.id]

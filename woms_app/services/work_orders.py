@@ -50,6 +50,7 @@ from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder, WorkOrderEvent, WorkOrderPlant
 from woms_app.services import audit, closure_codes, sla
+from woms_app.services.notifications import events as notify
 from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE, Page
 from woms_app.services.sla import SlaView
 from woms_app.services.viewer import (
@@ -628,6 +629,7 @@ def create_work_order(session: Session, viewer: Viewer, *, title: str, descripti
                        detail=f"{title!r} plants={[p.id for p in plants]} type={wo_type.value} "
                               f"assignee={wo.assignee_id} due={due_at.isoformat() if due_at else None}"
                               + (f" alert={alert.id}" if alert else ""))
+    notify.work_order_assigned(session, wo, wo.assignee_id, viewer.account_id, now)
     _announce(session, org_id, feed.PLANTS, *((feed.ALERTS,) if alert else ()))
     session.flush()
     return wo
@@ -727,6 +729,8 @@ def update_work_order(session: Session, viewer: Viewer, wo_id: int, *, title: An
     session.add(wo)
     _event(session, viewer, wo, "updated", note="; ".join(changes))
     audit.record_write(session, viewer, "update", "work_orders", wo.id, org_id=wo.org_id, detail="; ".join(changes))
+    if "assignee_id" in values:
+        notify.work_order_assigned(session, wo, wo.assignee_id, viewer.account_id, now)
     _announce(session, wo.org_id)
     session.flush()
     return wo
@@ -905,6 +909,10 @@ def change_status(session: Session, viewer: Viewer, wo_id: int, to_status: str |
                        detail=f"{current.value} -> {target.value}"
                               + (f" cause={closure.cause_code}" if closure else ""))
     _announce(session, wo.org_id, *((feed.PLANTS,) if released or reclaim else ()))
+    if target == WorkOrderStatus.DONE:
+        session.flush()
+        session.refresh(wo)
+        notify.work_order_done(session, wo, now)
     if target in CLOSED or current in CLOSED:
         snapshots_after_commit(session, wo.id)
     session.flush()
