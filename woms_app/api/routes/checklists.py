@@ -57,33 +57,10 @@ class ResultIn(BaseModel):
 
 # ---------------------------------------------------------------- answers
 
-class TemplateItemOut(BaseModel):
-    id: int
-    position: int
-    label: str
-    unit: str
-
-
-class TemplateOut(BaseModel):
-    id: int
-    org_id: int
-    name: str
-    wo_type: WorkOrderType
-    updated_at: datetime
-    items: list[TemplateItemOut]
-
-
-class ChecklistItemOut(BaseModel):
-    id: int
-    position: int
-    label: str
-    unit: str
-    result: ChecklistResult | None
-    reading: float | None
-    note: str
-    recorded_by: str
-    recorded_at: datetime | None
-    attachments: int
+# the services' views are the response models (one definition of each public shape)
+TemplateItemOut = svc.TemplateItemView
+TemplateOut = svc.TemplateView
+ChecklistItemOut = svc.ChecklistItemView
 
 
 class ChecklistOut(BaseModel):
@@ -114,15 +91,14 @@ class CorrectiveDraftOut(BaseModel):
 
 
 def _template_out(t: svc.TemplateView) -> TemplateOut:
-    return TemplateOut(id=t.id, org_id=t.org_id, name=t.name, wo_type=t.wo_type, updated_at=t.updated_at,
-                       items=[TemplateItemOut(**vars(i)) for i in t.items])
+    return t
 
 
 def _checklist_out(c: svc.ChecklistView) -> ChecklistOut:
     return ChecklistOut(id=c.id, work_order_id=c.work_order_id, template_id=c.template_id, name=c.name,
                         wo_type=c.wo_type, plant_id=c.plant_id, plant_name=c.plant_name, created_by=c.created_by,
                         created_at=c.created_at, done=c.done, failed=c.failed,
-                        items=[ChecklistItemOut(**vars(i)) for i in c.items])
+                        items=c.items)
 
 
 # ---------------------------------------------------------------- templates

@@ -62,16 +62,7 @@ class WebhookIn(BaseModel):
     org_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="super admins: the organization")
 
 
-class DeliveryOut(BaseModel):
-    id: int
-    event_kind: str
-    event_key: str
-    status: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
+DeliveryOut = hooks_svc.Delivery  # the service's view is the response model
 
 
 class TestQueued(BaseModel):
