@@ -83,6 +83,7 @@ PAGES = [
     ("/", "nav-dashboard", "Dashboard"),
     ("/plants/", "nav-plants", "Plants"),
     ("/work-orders/", "nav-work-orders", "Work orders"),
+    ("/my-work/", "nav-my-work", "My work"),
     ("/alerts/", "nav-alerts", "Alerts"),
     ("/vendors/", "nav-vendors", "Vendors"),
     ("/settings/notifications/", "nav-notifications", "Notifications"),

@@ -110,3 +110,29 @@ def test_a_colleague_s_work_order_is_read_only_for_a_technician(new_page, free_p
     expect(tech.get_by_test_id("wop-take")).to_have_count(0)
     expect(tech.get_by_test_id("wop-actions")).to_have_count(0)
     expect(tech.get_by_test_id("wop-comment-input")).to_have_count(0)
+    # the plant is free again for the next test
+    done = manager.request.patch(f"/api/work-orders/{r.json()['id']}/status",
+                                 data={"status": "CANCELLED", "note": "checked in the browser"})
+    assert done.ok, done.text()
+
+
+def test_my_work_on_a_phone(new_page, free_plant):
+    manager = new_page()
+    sign_in(manager, MANAGER)
+    tech = new_page()
+    sign_in(tech, TECH)
+    me = tech.request.get("/api/me").json()["id"]
+    r = manager.request.post("/api/work-orders", data={"title": "Clean array B", "priority": "CRITICAL",
+                                                        "plant_ids": [free_plant], "wo_type": "cleaning",
+                                                        "assignee_id": me})
+    assert r.status == 201, r.text()
+    wo = r.json()["id"]
+    tech.set_viewport_size({"width": 390, "height": 844})
+    tech.goto("/my-work/")
+    card = tech.get_by_test_id("mw-mine").get_by_test_id("mw-card").filter(has_text="Clean array B")
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("mw-due")).to_contain_text("due in")
+    assert tech.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "sideways scroll at 390 px"
+    screenshot(tech, "my-work-technician-phone")
+    card.click()
+    expect(tech.get_by_test_id("wop-title")).to_contain_text(f"#{wo} Clean array B")

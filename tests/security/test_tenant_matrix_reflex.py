@@ -100,6 +100,8 @@ def _attacks(w: World) -> dict[str, list[Attack]]:
         "WorkOrdersState.load": plain("WorkOrdersState", "load"),
         # --- /work-orders/[wo_id] (the id comes from the URL: B's, see the router query)
         "WorkOrderPageState.load": [[("WorkOrderPageState", "load", {})]],
+        "MyWorkState.load": plain("MyWorkState", "load"),
+        "MyWorkState.on_live": plain("MyWorkState", "on_live"),
         "WorkOrderPageState.on_live": [[("WorkOrderPageState", "load", {}), ("WorkOrderPageState", "on_live", {})]],
         "WorkOrderPageState.set_problem": plain("WorkOrderPageState", "set_problem", value="soiling"),
         "WorkOrderPageState.set_cause": plain("WorkOrderPageState", "set_cause", value="soiling_dust"),

@@ -530,3 +530,23 @@ def test_sla_watch_tells_due_soon_once_and_escalates_a_breach_to_the_managers(fl
     breached = {a for a, _ in _outbox("wo.sla_breached")}
     assert {tech1, manager} <= breached
     assert all(":breached:" + moved.isoformat() in k for _, k in _outbox("wo.sla_breached"))
+
+
+def test_my_work_lists_mine_then_unassigned_soonest_due_first_active_only(fleet):
+    with main_session(SYSTEM_CONTEXT) as s:
+        tech1 = account_id(s, "tech1")
+    done = _create(fleet, plants=("sunrise-3",), assignee_id=tech1)
+    _move(done, "tech1", "IN_PROGRESS")
+    _move(done, "tech1", "DONE", **DONE_OK)  # closed: not in the list any more
+    late = _create(fleet, plants=("sunrise-1",), priority="LOW", assignee_id=tech1)  # 30 d resolution
+    soon = _create(fleet, plants=("sunrise-2",), priority="CRITICAL", assignee_id=tech1)  # 24 h
+    free = _create(fleet, plants=("sunrise-3",), priority="HIGH")
+    with main_session(SYSTEM_CONTEXT) as s:
+        work = wos.my_work(s, viewer(s, "tech1"))
+        assert [w.id for w in work.mine] == [soon, late]
+        assert [w.id for w in work.unassigned] == [free]
+        assert wos.my_work(s, viewer(s, "tech2")).mine == []  # a colleague's are not mine
+        with pytest.raises(Forbidden):
+            wos.my_work(s, viewer(s, "govt"))
+        helios = wos.my_work(s, viewer(s, "helios"))
+        assert helios.mine == [] and helios.unassigned == []  # another organization's: never

@@ -16,6 +16,7 @@ from woms_app.state.base import AuthState
 NAV = [
     ("Dashboard", "layout-dashboard", routes.DASHBOARD, ("SUPERADMIN", "GOVT", "ORG")),
     ("Plants", "sun", routes.PLANTS, ("SUPERADMIN", "GOVT", "ORG")),
+    ("My work", "hard-hat", routes.MY_WORK, ("ORG",)),
     ("Work orders", "clipboard-list", routes.WORK_ORDERS, ("SUPERADMIN", "GOVT", "ORG")),
     ("Alerts", "bell", routes.ALERTS, ("SUPERADMIN", "GOVT", "ORG")),
     ("Vendors", "plug", routes.VENDORS, ("SUPERADMIN", "ORG")),

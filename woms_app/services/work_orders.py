@@ -325,11 +325,12 @@ def list_work_orders(session: Session, viewer: Viewer, *, status: str | WorkOrde
                      search: str = "", page: int = 1, page_size: int = 25, export: bool = False,
                      wo_type: str | WorkOrderType | None = None, assignee_id: int | None = None,
                      unassigned: bool = False, overdue: bool = False, due_within_hours: float | None = None,
-                     sort: str = "newest") -> Page:
+                     sort: str = "newest", active: bool = False) -> Page:
     """Newest first (``sort="due"``: soonest effective due time first, see services/sla.py). ``plant_id`` matches
     work orders that ever had the plant. ``search`` matches the title (case-insensitive) or ``#id``. ``overdue``
     and ``due_within_hours`` keep active work orders past, or within N hours of, their effective due time (the
-    earlier of the due time and the resolution clock). ``export`` allows up to MAX_EXPORT_ROWS rows per page."""
+    earlier of the due time and the resolution clock). ``active`` keeps open, in-progress and on-hold ones.
+    ``export`` allows up to MAX_EXPORT_ROWS rows per page."""
     _check_paging(page, page_size, MAX_EXPORT_ROWS if export else MAX_PAGE_SIZE)
     if sort not in ("newest", "due"):
         raise ValidationFailed("sort must be newest or due", field="sort")
@@ -340,6 +341,8 @@ def list_work_orders(session: Session, viewer: Viewer, *, status: str | WorkOrde
                   viewer, WorkOrder)
     if status:
         stmt = stmt.where(WorkOrder.status == parse_status(status))
+    if active:
+        stmt = stmt.where(WorkOrder.status.in_(list(ACTIVE_WORK_ORDER_STATUSES)))
     if priority:
         stmt = stmt.where(WorkOrder.priority == parse_priority(priority))
     if org_id is not None:
@@ -633,6 +636,26 @@ def create_work_order(session: Session, viewer: Viewer, *, title: str, descripti
     _announce(session, org_id, feed.PLANTS, *((feed.ALERTS,) if alert else ()))
     session.flush()
     return wo
+
+
+@dataclass
+class MyWork:
+    mine: list[WorkOrderSummary]  # active, assigned to the viewer, soonest due first
+    unassigned: list[WorkOrderSummary]  # active, nobody's yet (the viewer's organization), soonest due first
+
+
+MY_WORK_MAX = 100
+
+
+def my_work(session: Session, viewer: Viewer) -> MyWork:
+    """A field technician's list (also a manager's own): the active work orders assigned to the viewer, and the
+    organization's unassigned ones anyone may take, each soonest due first. ORG accounts only."""
+    if not viewer.is_org or viewer.account_id is None:
+        raise Forbidden("My work is for the accounts of an organization")
+    mine = list_work_orders(session, viewer, assignee_id=viewer.account_id, active=True, sort="due",
+                            page_size=MY_WORK_MAX).items
+    free = list_work_orders(session, viewer, unassigned=True, active=True, sort="due", page_size=MY_WORK_MAX).items
+    return MyWork(mine=mine, unassigned=free)
 
 
 def can_work(viewer: Viewer, org_id: int, assignee_id: int | None) -> bool:
@@ -968,7 +991,8 @@ def detail_after_write(session: Session, wo: WorkOrder) -> WorkOrderDetail:
 
 
 __all__ = [
-    "TRANSITIONS", "UNSET", "AssigneeOption", "Closure", "Draft", "HistoryEntry", "LinkedAlert", "PlantLink",
+    "TRANSITIONS", "UNSET", "AssigneeOption", "Closure", "Draft", "MyWork", "HistoryEntry", "LinkedAlert", "PlantLink",
+    "my_work",
     "PlantOption", "SlaTimes", "WorkOrderDetail", "WorkOrderSummary", "active_work_order_of_plant", "assign_plant",
     "assignee_options", "busy_message", "can_work", "change_status", "create_work_order", "deactivate_plant",
     "detail_after_write", "draft_from_alert", "get_work_order", "list_work_orders", "parse_priority", "parse_status",
