@@ -30,8 +30,8 @@ async def test_jobs_registered_with_the_vendor_intervals(demo):
     await sched.start()
     try:
         sm, sg = ids["solarman"], ids["sungrow"]
-        assert sched.job_ids() == {"retention", "efficiency", "notifications", f"telemetry:{sm}", f"alerts:{sm}",
-                                   f"telemetry:{sg}", f"alerts:{sg}"}
+        assert sched.job_ids() == {"retention", "efficiency", "notifications", "sla_watch", f"telemetry:{sm}",
+                                   f"alerts:{sm}", f"telemetry:{sg}", f"alerts:{sg}"}
         intervals = {}
         for job in sched.aps.get_jobs():
             if job.id == "heartbeat":
@@ -39,7 +39,8 @@ async def test_jobs_registered_with_the_vendor_intervals(demo):
             assert isinstance(job.trigger, IntervalTrigger)
             assert job.max_instances == 1 and job.coalesce is True and job.trigger.jitter >= 1
             intervals[job.id] = job.trigger.interval.total_seconds()
-        assert intervals == {"retention": 3600, "efficiency": 3600, "notifications": 15, f"telemetry:{sm}": 300,
+        assert intervals == {"retention": 3600, "efficiency": 3600, "notifications": 15, "sla_watch": 300,
+                             f"telemetry:{sm}": 300,
                              f"alerts:{sm}": 120, f"telemetry:{sg}": 600, f"alerts:{sg}": 90}
 
         # auto-sync off for Helios, Sunrise's vendor needs credentials → their jobs go on the next heartbeat
@@ -51,8 +52,9 @@ async def test_jobs_registered_with_the_vendor_intervals(demo):
             v.status = VendorStatus.NEEDS_CREDENTIALS
             s.add(v)
         await sched.heartbeat()
-        assert sched.job_ids() == {"retention", "efficiency", "notifications"}
-        assert {j.id for j in sched.aps.get_jobs()} == {"heartbeat", "retention", "efficiency", "notifications"}
+        assert sched.job_ids() == {"retention", "efficiency", "notifications", "sla_watch"}
+        assert {j.id for j in sched.aps.get_jobs()} == {"heartbeat", "retention", "efficiency", "notifications",
+                                                        "sla_watch"}
     finally:
         await sched.stop()
 
