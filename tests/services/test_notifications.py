@@ -17,6 +17,7 @@ from tests.notify_servers import receiver, smtp, unfrozen  # noqa: F401  (fixtur
 from woms_app.core import clock
 from woms_app.core.db import SYSTEM_CONTEXT, main_session
 from woms_app.models import AccountType, AlertSeverity, EventKind, OutboxMessage, OutboxStatus
+from woms_app.models.org import Account
 from woms_app.services import accounts
 from woms_app.services.notifications import deliver, outbox, prefs, webhooks
 from woms_app.services.viewer import SYSTEM, Viewer
@@ -31,10 +32,14 @@ def _viewer(account) -> Viewer:
 
 @pytest.fixture
 def org(demo, unfrozen):  # noqa: F811
-    """Sunrise with two accounts: its demo manager and a second engineer; ids and emails."""
+    """Sunrise with two active accounts: its demo manager and a second engineer; ids and emails. (The demo's
+    technicians of Sunrise are deactivated: the counts below speak of these two.)"""
     with main_session(SYSTEM_CONTEXT) as s:
         o = factories.org_named(s, SUNRISE)
         manager = factories.account_of(s, o.id)
+        for other in s.exec(select(Account).where(Account.org_id == o.id, Account.id != manager.id)).all():
+            other.is_active = False
+            s.add(other)
         engineer = accounts.create_account(s, SYSTEM, email="field@sunrise.demo.woms", password="field-pass-123",
                                            account_type=AccountType.ORG, org_id=o.id, full_name="Field Engineer")
         return {"org_id": o.id, "manager": _viewer(manager), "engineer": _viewer(engineer)}

@@ -17,7 +17,7 @@ def _status(value) -> rx.Component:
 
 def _prefs() -> rx.Component:
     return rx.card(rx.vstack(
-        rx.heading("My notifications", size="4"),
+        rx.heading("My notifications", size="4", as_="h2"),
         rx.cond(S.prefs_editable, rx.text("Which events reach you, and how. Webhooks get every event of the "
                                           "organization.", size="2", color_scheme="gray"),
                 rx.callout("Notifications go to the accounts of an organization; this account has none.",
@@ -83,7 +83,7 @@ def _create_dialog() -> rx.Component:
 
 def _hooks() -> rx.Component:
     return rx.card(rx.vstack(
-        rx.hstack(rx.heading("Webhooks of the organization", size="4"), rx.spacer(),
+        rx.hstack(rx.heading("Webhooks of the organization", size="4", as_="h2"), rx.spacer(),
                   rx.button(rx.icon("plus", size=14), "New webhook", size="2", on_click=S.open_create,
                             data_testid="webhook-new"), width="100%", align="center"),
         rx.cond(S.hooks.length() > 0, rx.table.root(
@@ -112,7 +112,7 @@ def _hooks() -> rx.Component:
 
 def _log() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading("Delivery log", size="3"), rx.text(S.log_url, size="1", color_scheme="gray"),
+        rx.hstack(rx.heading("Delivery log", size="3", as_="h3"), rx.text(S.log_url, size="1", color_scheme="gray"),
                   rx.spacer(), rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft",
                                          on_click=S.refresh_log), width="100%", align="center", wrap="wrap"),
         rx.cond(S.deliveries.length() > 0, rx.table.root(
