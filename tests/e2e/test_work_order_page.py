@@ -136,3 +136,6 @@ def test_my_work_on_a_phone(new_page, free_plant):
     screenshot(tech, "my-work-technician-phone")
     card.click()
     expect(tech.get_by_test_id("wop-title")).to_contain_text(f"#{wo} Clean array B")
+    # the manager's dashboard counts it among the work orders due within 24 h (a critical one: 24 h to resolve)
+    manager.goto("/")
+    expect(manager.get_by_test_id("metric-work-orders-hint")).to_contain_text("due within 24 h")

@@ -119,7 +119,7 @@ def dashboard_page() -> Frame:
             metric_card("Active alerts", DashboardState.active_alerts, "bell", testid="metric-alerts", color="red",
                         age_of=DashboardState.computed_at),
             metric_card("Open work orders", DashboardState.open_work_orders, "clipboard-list", testid="metric-work-orders",
-                        color="blue", age_of=DashboardState.computed_at),
+                        color="blue", hint=DashboardState.work_orders_due, age_of=DashboardState.computed_at),
             _fleet_pr_card(),
             columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%",
         ),

@@ -24,6 +24,7 @@ class DashboardState(AuthState):
     active_alerts: int = 0
     alerts_by_severity: dict[str, int] = {}
     open_work_orders: int = 0
+    work_orders_due: str = ""  # "2 overdue · 1 due within 24 h" (the SLA clocks and due times, services/sla.py)
     org_rows: list[dict[str, str]] = []
     freshness: dict[str, int] = {}
     fleet_pr: str = ""  # "" while no complete plant-day of yesterday exists in scope
@@ -68,6 +69,9 @@ class DashboardState(AuthState):
         self.active_alerts = s.active_alerts
         self.alerts_by_severity = s.alerts_by_severity
         self.open_work_orders = s.open_work_orders
+        due = [f"{s.overdue_work_orders} overdue" if s.overdue_work_orders else "",
+               f"{s.due_soon_work_orders} due within {dashboard.DUE_SOON_HOURS} h" if s.due_soon_work_orders else ""]
+        self.work_orders_due = " · ".join(d for d in due if d) or ("none overdue" if s.open_work_orders else "")
         self.freshness = s.freshness
         self.fleet_pr = "" if s.fleet_pr is None else f"{s.fleet_pr * 100:.1f} %"
         self.fleet_pr_plants, self.fleet_pr_of = s.fleet_pr_plants, s.fleet_pr_of
