@@ -58,10 +58,10 @@ def _sla() -> rx.Component:
         rx.data_list.root(
             rx.data_list.item(rx.data_list.label("Response"), rx.data_list.value(
                 rx.badge(P.sla["response"], color_scheme=P.sla["response_color"], variant="soft",
-                         data_testid="wop-sla-response"))),
+                         white_space="normal", height="auto", data_testid="wop-sla-response"))),
             rx.data_list.item(rx.data_list.label("Resolution"), rx.data_list.value(
                 rx.badge(P.sla["resolution"], color_scheme=P.sla["resolution_color"], variant="soft",
-                         data_testid="wop-sla-resolution"))),
+                         white_space="normal", height="auto", data_testid="wop-sla-resolution"))),
             rx.data_list.item(rx.data_list.label("Clock started"), rx.data_list.value(P.sla["started"])),
             rx.data_list.item(rx.data_list.label("Work started"), rx.data_list.value(P.sla["responded"])),
             rx.cond(P.sla["held"] != "", rx.data_list.item(rx.data_list.label("Time on hold"),
