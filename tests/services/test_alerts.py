@@ -79,30 +79,33 @@ def test_attention_counts_active_unacknowledged_and_announces_only_newer_major_a
     from woms_app.models import Plant
     from woms_app.models.enums import AlertSeverity
 
+    def seen(who: str, after_id: int | None = None) -> alerts.Attention:
+        with main_session(SYSTEM_CONTEXT) as s:  # one session per viewer: a viewer sets the session's RLS context
+            return alerts.attention(s, viewer(s, who), after_id=after_id)
+
+    first, helios_first = seen("sunrise"), seen("helios")
     with main_session(SYSTEM_CONTEXT) as s:
-        sunrise, helios, govt = viewer(s, "sunrise"), viewer(s, "helios"), viewer(s, "govt")
-        first = alerts.attention(s, sunrise)
-        helios_first = alerts.attention(s, helios)
-        active = alerts.list_alerts(s, sunrise, status="ACTIVE").total
-        assert first.unacknowledged == active == 2 and first.to_announce == []  # no baseline: nothing to toast
+        active = alerts.list_alerts(s, viewer(s, "sunrise"), status="ACTIVE").total
+    assert first.unacknowledged == active == 2 and first.to_announce == []  # no baseline: nothing to toast
+    with main_session(SYSTEM_CONTEXT) as s:
         plant = s.get(Plant, fleet.plants["sunrise-1"])
         started = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        crit = factories.alert(s, plant, title="Ground fault", severity=AlertSeverity.CRITICAL, started_at=started)
+        crit = factories.alert(s, plant, title="Ground fault", severity=AlertSeverity.CRITICAL, started_at=started).id
         factories.alert(s, plant, title="Fan noise", severity=AlertSeverity.MINOR, started_at=started)
-        major = factories.alert(s, plant, title="Over-temperature", severity=AlertSeverity.MAJOR, started_at=started)
-        s.commit()
-        later = alerts.attention(s, sunrise, after_id=first.newest_id)
-        assert later.unacknowledged == 5  # the minor one counts, but raises no toast
-        assert [a.id for a in later.to_announce] == [crit.id, major.id]
-        assert {a.org_name for a in alerts.attention(s, helios, after_id=0).to_announce} == {"Helios Power"}
-        assert alerts.attention(s, helios, after_id=helios_first.newest_id).to_announce == []  # not Helios's
-        assert alerts.attention(s, govt, after_id=first.newest_id).unacknowledged >= 5
-        # acknowledged: no longer counted, no longer announced
-        alerts.acknowledge(s, sunrise, crit.id, "on it")
-        s.commit()
-        again = alerts.attention(s, sunrise, after_id=first.newest_id)
-        assert again.unacknowledged == 4 and [a.id for a in again.to_announce] == [major.id]
-        # GOVT's toasts are reads of alert rows: audited
-        alerts.attention(s, govt, after_id=first.newest_id)
-        s.commit()
+        major = factories.alert(s, plant, title="Over-temperature", severity=AlertSeverity.MAJOR,
+                                started_at=started).id
+    later = seen("sunrise", first.newest_id)
+    assert later.unacknowledged == 5  # the minor one counts, but raises no toast
+    assert [a.id for a in later.to_announce] == [crit, major]
+    assert {a.org_name for a in seen("helios", 0).to_announce} == {"Helios Power"}
+    assert seen("helios", helios_first.newest_id).to_announce == []  # Sunrise's are not Helios's
+    assert seen("govt", first.newest_id).unacknowledged >= 5
+    # acknowledged: no longer counted, no longer announced
+    with main_session(SYSTEM_CONTEXT) as s:
+        alerts.acknowledge(s, viewer(s, "sunrise"), crit, "on it")
+    again = seen("sunrise", first.newest_id)
+    assert again.unacknowledged == 4 and [a.id for a in again.to_announce] == [major]
+    # GOVT's toasts are reads of alert rows: audited
+    seen("govt", first.newest_id)
+    with main_session(SYSTEM_CONTEXT) as s:
         assert s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.detail.like("toast%"))).first()
