@@ -21,8 +21,10 @@ def free_plant(server) -> int:
     with Session(engine) as s:
         org = s.exec(select(Organization).where(Organization.name == "Sunrise Energy")).one()
         vendor = s.exec(select(Vendor).where(Vendor.org_id == org.id)).first()
+        # in the zone of the organization's other plants: test_every_page reads Sunrise as a one-zone fleet
+        other = s.exec(select(Plant).where(Plant.org_id == org.id)).first()
         p = Plant(org_id=org.id, vendor_id=vendor.id, external_id="wop-e2e", name="WO page e2e plant",
-                  capacity_kw=250.0)
+                  capacity_kw=250.0, **({"timezone": other.timezone} if other is not None else {}))
         s.add(p)
         s.commit()
         pid = p.id
