@@ -109,3 +109,36 @@ def test_attention_counts_active_unacknowledged_and_announces_only_newer_major_a
     seen("govt", first.newest_id)
     with main_session(SYSTEM_CONTEXT) as s:
         assert s.exec(select(AuditLog).where(AuditLog.role == "GOVT", AuditLog.detail.like("toast%"))).first()
+
+
+def test_alert_toasts_follow_the_accounts_new_alert_preference(fleet):
+    from datetime import UTC, datetime
+
+    from tests import factories
+    from woms_app.models import Plant
+    from woms_app.models.enums import AlertSeverity
+    from woms_app.services.notifications import prefs
+
+    def toasts(after: int) -> list[str]:
+        with main_session(SYSTEM_CONTEXT) as s:
+            return [a.severity.value for a in alerts.attention(s, viewer(s, "sunrise"), after_id=after).to_announce]
+
+    def prefer(**kw) -> None:
+        with main_session(SYSTEM_CONTEXT) as s:
+            prefs.set_prefs(s, viewer(s, "sunrise"), [prefs.PrefInput(event_kind="alert.new", **kw)])
+
+    with main_session(SYSTEM_CONTEXT) as s:
+        base = alerts.attention(s, viewer(s, "sunrise")).newest_id
+    with main_session(SYSTEM_CONTEXT) as s:
+        plant = s.get(Plant, fleet.plants["sunrise-1"])
+        for sev in (AlertSeverity.CRITICAL, AlertSeverity.MAJOR, AlertSeverity.MINOR):
+            factories.alert(s, plant, severity=sev, started_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert toasts(base) == ["critical", "major"]  # the default: major and above
+    prefer(in_app=True, email=True, min_severity="minor")
+    assert toasts(base) == ["critical", "major", "minor"]
+    prefer(in_app=True, email=True, min_severity="critical")
+    assert toasts(base) == ["critical"]
+    prefer(in_app=False, email=True, min_severity="critical")
+    assert toasts(base) == []  # no toasts at all; the badge still counts
+    with main_session(SYSTEM_CONTEXT) as s:
+        assert alerts.attention(s, viewer(s, "sunrise"), after_id=base).unacknowledged == 5

@@ -17,10 +17,12 @@ from woms_app.core.clock import utcnow
 from woms_app.core.errors import Conflict, ValidationFailed
 from woms_app.models.alert import Alert
 from woms_app.models.enums import AlertSeverity, AlertStatus, WorkOrderStatus
+from woms_app.models.notification import EventKind
 from woms_app.models.org import Account, Organization
 from woms_app.models.plant import Plant
 from woms_app.models.work_order import WorkOrder
 from woms_app.services import audit
+from woms_app.services.notifications import prefs
 from woms_app.services.paging import MAX_EXPORT_ROWS, MAX_PAGE_SIZE, Page
 from woms_app.services.viewer import Viewer, get_scoped, require_write_org, require_writer, scoped
 
@@ -213,6 +215,19 @@ class Attention:
     to_announce: list[AlertView]
 
 
+def _toast_severities(session: Session, viewer: Viewer) -> list[AlertSeverity]:
+    """The severities that toast for this viewer: an ORG account's "new alert" preference (in the app on or off,
+    and its minimum severity; the Notifications page sets it), else critical and major."""
+    if not viewer.is_org or viewer.account_id is None:
+        return list(TOAST_SEVERITIES)
+    pref = prefs.effective(session, [viewer.account_id], EventKind.ALERT_NEW).get(viewer.account_id)
+    if pref is None:
+        return list(TOAST_SEVERITIES)
+    if not pref.in_app:
+        return []
+    return [sev for sev in AlertSeverity if prefs.severity_wanted(sev, pref.min_severity)]
+
+
 def attention(session: Session, viewer: Viewer, *, after_id: int | None = None, limit: int = 5) -> Attention:
     """The badge count, and (when ``after_id`` is given) the alerts newer than it worth a toast, oldest first.
     The count is not audited (it runs on every live push of every open tab); the alerts it returns for a toast are,
@@ -222,10 +237,11 @@ def attention(session: Session, viewer: Viewer, *, after_id: int | None = None, 
     count = int(session.exec(open_).one())
     newest = session.exec(scoped(select(sa.func.max(Alert.id)), viewer, Alert)).one() or 0
     fresh: list[AlertView] = []
-    if after_id is not None and newest > after_id:
+    severities = _toast_severities(session, viewer)
+    if after_id is not None and newest > after_id and severities:
         rows = session.exec(scoped(_base(), viewer, Alert).where(
             Alert.id > after_id, Alert.status == AlertStatus.ACTIVE, Alert.acknowledged_at.is_(None),
-            Alert.severity.in_(TOAST_SEVERITIES)).order_by(Alert.id.desc()).limit(limit)).all()
+            Alert.severity.in_(severities)).order_by(Alert.id.desc()).limit(limit)).all()
         fresh = [_view(r) for r in reversed(rows)]
         if fresh:
             audit.record_read(session, viewer, "alerts", detail="toast " + ",".join(str(a.id) for a in fresh))
