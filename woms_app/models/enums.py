@@ -3,6 +3,9 @@ so every status badge in the UI is driven by one mapping."""
 from __future__ import annotations
 
 import enum
+from typing import Self
+
+from woms_app.core.errors import ValidationFailed
 
 
 class LabelledEnum(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() of a member)
@@ -19,6 +22,20 @@ class LabelledEnum(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() o
     @classmethod
     def values(cls) -> list[str]:
         return [m.value for m in cls]
+
+    @classmethod
+    def parse(cls, value: object, field: str, name: str | None = None) -> Self:
+        """A member from user input (any letter case, surrounding spaces ignored), else ValidationFailed on
+        ``field``: "<name> must be one of …" (``name`` defaults to the field). The one parser of enum input."""
+        if isinstance(value, cls):
+            return value
+        raw = str(value).strip()
+        for candidate in (raw, raw.lower(), raw.upper()):
+            try:
+                return cls(candidate)
+            except ValueError:
+                continue
+        raise ValidationFailed(f"{name or field} must be one of {', '.join(cls.values())}", field=field)
 
 
 class AccountType(LabelledEnum):

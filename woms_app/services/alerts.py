@@ -62,24 +62,12 @@ class AlertView:
         return self.work_order_status is not None and self.work_order_status.is_active
 
 
-def _parse(enum_cls, value, name: str):
-    if isinstance(value, enum_cls):
-        return value
-    raw = str(value).strip()
-    for candidate in (raw, raw.lower(), raw.upper()):
-        try:
-            return enum_cls(candidate)
-        except ValueError:
-            continue
-    raise ValidationFailed(f"{name} must be one of {', '.join(enum_cls.values())}", field=name)
-
-
 def parse_severity(value) -> AlertSeverity:
-    return _parse(AlertSeverity, value, "severity")
+    return AlertSeverity.parse(value, "severity")
 
 
 def parse_alert_status(value) -> AlertStatus:
-    return _parse(AlertStatus, value, "status")
+    return AlertStatus.parse(value, "status")
 
 
 def parse_acknowledged(value) -> bool | None:

@@ -175,23 +175,11 @@ def _text(value: Any, what: str, field_name: str, lo: int, hi: int) -> str:
 
 
 def parse_wo_type(value: Any) -> WorkOrderType:
-    if isinstance(value, WorkOrderType):
-        return value
-    try:
-        return WorkOrderType(str(value).strip().lower())
-    except ValueError as exc:
-        raise ValidationFailed(f"wo_type must be one of {', '.join(WorkOrderType.values())}",
-                               field="wo_type") from exc
+    return WorkOrderType.parse(value, "wo_type")
 
 
 def parse_result(value: Any) -> ChecklistResult:
-    if isinstance(value, ChecklistResult):
-        return value
-    try:
-        return ChecklistResult(str(value).strip().lower())
-    except ValueError as exc:
-        raise ValidationFailed(f"result must be one of {', '.join(ChecklistResult.values())}",
-                               field="result") from exc
+    return ChecklistResult.parse(value, "result")
 
 
 def parse_reading(value: Any) -> float | None:

@@ -226,31 +226,16 @@ def _clean_description(description: str | None) -> str:
     return description
 
 
-def _parse_enum(enum_cls, value, field_name: str):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(str(value).strip().upper())
-    except ValueError as exc:
-        allowed = ", ".join(enum_cls.values())
-        raise ValidationFailed(f"{field_name} must be one of {allowed}", field=field_name) from exc
-
-
 def parse_status(value) -> WorkOrderStatus:
-    return _parse_enum(WorkOrderStatus, value, "status")
+    return WorkOrderStatus.parse(value, "status")
 
 
 def parse_priority(value) -> Priority:
-    return _parse_enum(Priority, value, "priority")
+    return Priority.parse(value, "priority")
 
 
 def parse_type(value) -> WorkOrderType:
-    if isinstance(value, WorkOrderType):
-        return value
-    try:
-        return WorkOrderType(str(value).strip().lower())
-    except ValueError as exc:
-        raise ValidationFailed(f"type must be one of {', '.join(WorkOrderType.values())}", field="wo_type") from exc
+    return WorkOrderType.parse(value, "wo_type", "type")
 
 
 def _clean_due(value: datetime | None, not_before: datetime) -> datetime | None:
